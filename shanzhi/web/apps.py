@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebConfig(AppConfig):
+    name = "shanzhi.web"
+    label = "web"
+    verbose_name = _("Pages")
+
+    def ready(self) -> None:
+        from shanzhi.web import cards
+
+        cards.register()

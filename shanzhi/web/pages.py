@@ -1,0 +1,95 @@
+"""What every page view shares: the viewer, the domain errors as HTTP answers, paging, and
+the household counts shown beside the map's regions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as HttpForbidden
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from shanzhi.core import access, tree
+from shanzhi.core.access import Viewer
+from shanzhi.core.errors import DomainError, NotFound, PermissionDenied
+from shanzhi.regions import selectors
+from shanzhi.regions.models import Region
+
+PER_PAGE = 50
+
+
+def viewer_of(request: HttpRequest) -> Viewer:
+    return access.viewer_for(request.user)
+
+
+def page_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A signed-in page showing personal data: never cached (shared phones, the back button
+    after logging out), and the services' errors answered the way pages answer them: out of
+    scope is the 404 page, in scope but not allowed the 403 page, anything else the error
+    page with the service's message."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except PermissionDenied:
+            raise HttpForbidden from None
+        except DomainError as exc:
+            return render(request, "web/error.html", {"message": exc.message}, status=exc.status)
+
+    return login_required(never_cache(wrapper))
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any], per_page: int = PER_PAGE) -> Page:
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def may(viewer: Viewer, action: str) -> bool:
+    """Whether any of the viewer's roles allows ``action`` somewhere (to offer a link)."""
+    try:
+        access.require_any_role(viewer, action)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def is_staff(viewer: Viewer) -> bool:
+    return viewer.is_admin or any(grant.role != access.RESIDENT for grant in viewer.grants)
+
+
+def home_regions(viewer: Viewer) -> QuerySet[Region]:
+    """The places the viewer works in (their positions'), or, for an administrator without a
+    position, the top of the map."""
+    visible = selectors.regions(viewer)
+    paths = viewer.home_paths()
+    if paths:
+        return visible.filter(path__in=paths)
+    if viewer.is_admin:
+        return visible.filter(parent__isnull=True)
+    return visible.none()
+
+
+def household_counts(viewer: Viewer, region: Region) -> tuple[dict[str, int], int]:
+    """How many households the viewer may see under each child of ``region`` (by child
+    code) and under ``region`` in all. One grouped query: a row per distinct place under the
+    region, folded into its child here."""
+    rows = (selectors.households(viewer, region=region).order_by()
+            .values("region_path").annotate(n=Count("id")).values_list("region_path", "n"))
+    by_child: dict[str, int] = {}
+    total = 0
+    depth = len(region.path)
+    for path, n in rows:
+        total += n
+        rest = path[depth:]
+        if rest:
+            code = rest.split(tree.SEP, 1)[0]
+            by_child[code] = by_child.get(code, 0) + n
+    return by_child, total

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def county(db):
+    """A small county (see tests/factories.py) with one account per role."""
+    c = factories.small_county()
+    factories.role_users(c)
+    return c
+
+
+@pytest.fixture
+def login(client):
+    """Log the test client in as a user: ``login(user)``."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # Tests log in many accounts; production keeps Django's PBKDF2 default.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    factories._HASH = None

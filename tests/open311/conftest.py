@@ -1,0 +1,1 @@
+from tests.casework.conftest import categories, media, member  # noqa: F401  (shared fixtures)
