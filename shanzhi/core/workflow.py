@@ -367,7 +367,9 @@ class Workflow:
             target = self.label(to if to is not None else self.get_transition(name or "").target)
             message = gettext("A case that is %(state)s cannot become %(target)s.") % {
                 "state": self.label(current), "target": target}
-        raise ValidationError(message, field=self.field)
+        # The case's current state forbids the step: a conflict with the record as it is now,
+        # which is also what the slower of two racing workers meets once the faster committed.
+        raise Conflict(message, field=self.field)
 
     def _check_field_changes(self, model: type[models.Model], changes: dict[str, Any]) -> None:
         for key in changes:

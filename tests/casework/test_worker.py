@@ -26,7 +26,7 @@ def test_the_sweep_escalates_through_a_real_worker_once(shared_db, county, categ
     # Two processes at once on PostgreSQL; SQLite has one writer anyway.
     concurrency = "2" if connection.vendor == "postgresql" else "1"
     worker = background([SHANZHI, "worker", "--no-beat", f"--concurrency={concurrency}"], env, name="worker")
-    probe = Celery("probe", broker=redis_url, backend=redis_url)
+    probe = Celery("probe", broker=redis_url, backend=redis_url, set_as_current=False)
     try:
         first = probe.send_task("casework.sweep")
         second = probe.send_task("casework.sweep")

@@ -130,7 +130,7 @@ def test_a_real_worker_runs_enqueued_tasks_against_the_database(shared_db, count
     worker = background([SHANZHI, "worker", "--no-beat", "--concurrency=1"], env, name="worker")
 
     # 1. A task sent to the broker by name: the grid counts are put right by the worker.
-    probe = Celery("probe", broker=redis_url)
+    probe = Celery("probe", broker=redis_url, set_as_current=False)  # or shared tasks would go to it
     try:
         probe.send_task("regions.grid_counts_refresh")
     finally:

@@ -84,11 +84,11 @@ def test_a_transition_stamp_sets_its_own_field(county, case):
     assert case.state_changed_at == at
 
 
-def test_a_step_not_allowed_from_the_current_state_is_a_422_on_state(county, case):
+def test_a_step_not_allowed_from_the_current_state_is_a_409_on_state(county, case):
     secretary = county.users["village_secretary"]
-    with pytest.raises(ValidationError) as exc, translation.override("en"):
+    with pytest.raises(Conflict) as exc, translation.override("en"):
         workflow.transition(case, name="resolve", actor=secretary, note="x")
-    assert exc.value.status == 422
+    assert exc.value.status == 409
     assert str(exc.value.fields["state"]) == "A case that is submitted cannot become resolved."
     case.refresh_from_db()
     assert case.state == "submitted"
@@ -100,7 +100,7 @@ def test_a_terminal_state_cannot_change(county, case):
     secretary = county.users["village_secretary"]
     workflow.transition(case, name="cancel", actor=secretary, note="重复")
     assert CASE_FLOW.is_terminal(case)
-    with pytest.raises(ValidationError) as exc, translation.override("en"):
+    with pytest.raises(Conflict) as exc, translation.override("en"):
         workflow.transition(case, name="dispatch", actor=county.users["grid_worker"])
     assert str(exc.value.fields["state"]) == "This case is cancelled and can no longer change."
 

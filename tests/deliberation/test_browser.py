@@ -65,7 +65,8 @@ def test_the_public_board_fits_a_phone_and_the_notice_prints_on_a4(browser, live
     page.screenshot(path=str(ARTIFACTS / "board-phone.png"), full_page=True)
     page.get_by_text("2025年10月村级财务收支公开").click()
     page.get_by_role("link", name="打印 A4 张贴版").click()
-    assert page.url.endswith(f"/deliberation/board/notices/{notice.pk}/print/")
+    # The click returns before the new page (and its stylesheet) has loaded.
+    page.wait_for_url(f"**/deliberation/board/notices/{notice.pk}/print/", wait_until="load")
     page.emulate_media(media="print")
     assert page.locator(".poster__board").inner_text().startswith("张湾村村务公开")
     assert not page.locator(".screen-only").is_visible()

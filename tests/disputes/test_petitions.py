@@ -104,7 +104,7 @@ def test_feedback_closes_it_and_steps_out_of_order_are_refused(dcounty, office, 
     case = _register(c, office)
     resident = c.users["resident"]
     r = api(resident, "POST", f"/petitions/{case.pk}/feedback", {"satisfied": True})
-    assert r.status_code == 422  # not resolved yet
+    assert r.status_code == 409  # not resolved yet: the case is in the wrong state
     assert "state" in r.json()["fields"]
     services.petition_accept(actor=c.users["county_staff"], petition=case)
     services.petition_resolve(actor=c.users["department_staff"], petition=case, resolution="已补发")
