@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
+from tests.browser import browser  # noqa: F401  (the one shared Chromium fixture)
 
 
 @pytest.fixture

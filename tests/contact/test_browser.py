@@ -5,7 +5,6 @@ test-artifacts/contact/."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -18,32 +17,8 @@ from tests.contact.conftest import make_party
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "contact"
 LAT, LNG = 36.4567, 107.9876
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe_allowed(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("SHANZHI_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is not installed and SHANZHI_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_a_member_logs_a_visit_on_a_phone(browser, live_server, transactional_db):

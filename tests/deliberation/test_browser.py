@@ -4,7 +4,6 @@ Screenshots (and the poster as a PDF) go to test-artifacts/deliberation/."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,31 +16,7 @@ from tests.deliberation.conftest import VILLAGE
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "deliberation"
-
-
-@pytest.fixture(autouse=True)
-def _async_unsafe_allowed(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("SHANZHI_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is not installed and SHANZHI_REQUIRE_BROWSER=1")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_the_public_board_fits_a_phone_and_the_notice_prints_on_a4(browser, live_server, transactional_db):
