@@ -109,3 +109,68 @@ class Thresholds(models.Model):
 
     def __str__(self) -> str:
         return str(self.county)
+
+
+class RollupCell(models.Model):
+    """Pre-added figures of one source (requests or disputes) for one place and one day
+    (the local date the record was filed). ``own`` cells hold the records filed exactly at
+    ``path``; the other cells hold everything under ``path`` (own + the children's cells),
+    so a dashboard reads one row per day whatever the size of the place. Maintained by
+    ``shanzhi.command.rollups`` from a watermark, never edited by hand."""
+
+    source = models.CharField(max_length=16)
+    own = models.BooleanField(default=False)
+    path = models.CharField(max_length=255)
+    parent = models.CharField(max_length=255)
+    county = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    day = models.DateField()
+    values = models.JSONField(default=dict)
+    # Histograms for percentiles: figure -> {value rounded to 3 significant digits: count}.
+    hist = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("rollup cell")
+        constraints = [models.UniqueConstraint(fields=["source", "own", "path", "day"], name="command_rollup_cell")]
+        indexes = [models.Index(fields=["source", "own", "parent", "day"], name="command_rollup_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.path} {self.day}"
+
+
+class RollupDue(models.Model):
+    """Open records of one place and filing day grouped by the moment they become overdue:
+    "overdue now" is then a sum over ``due_at < now``, exact to the second, without
+    scanning the raw tables (only open records have rows, so this stays small)."""
+
+    source = models.CharField(max_length=16)
+    path = models.CharField(max_length=255)
+    county = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    day = models.DateField()
+    due_at = models.DateTimeField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rollup due")
+        indexes = [models.Index(fields=["source", "path", "due_at"], name="command_rollup_due")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.path} {self.due_at}: {self.n}"
+
+
+class RollupWatermark(models.Model):
+    """How far each source's rollups have read: the highest record id seen and the time of
+    the last state change taken in."""
+
+    source = models.CharField(max_length=16, primary_key=True)
+    last_pk = models.BigIntegerField(default=0)
+    changes_at = models.DateTimeField(null=True, blank=True)
+    run_at = models.DateTimeField(null=True, blank=True)
+    cells = models.PositiveIntegerField(default=0)  # cells rewritten by the last run
+
+    class Meta:
+        verbose_name = _("rollup watermark")
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.last_pk}"

@@ -16,3 +16,12 @@ def command_raise_alerts() -> dict[str, int]:
     from shanzhi.command import services
 
     return services.alerts_raise()
+
+
+@jobs.periodic("command.refresh_rollups", every=dt.timedelta(seconds=60))
+@shared_task(name="command.refresh_rollups")
+def command_refresh_rollups() -> dict[str, int]:
+    """Bring the dashboard's rollups up to date with what changed since the last run."""
+    from shanzhi.command import rollups
+
+    return rollups.refresh_all()
