@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shanzhi.core.security.SecurityHeadersMiddleware",
+    "shanzhi.core.security.SessionExpiryMiddleware",
+    "shanzhi.core.security.RateLimitMiddleware",
     "shanzhi.core.context.RequestContextMiddleware",
 ]
 
@@ -140,12 +143,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
+    "shanzhi.core.security.LoginThrottleBackend",  # first: a locked-out login goes no further
     "django.contrib.auth.backends.ModelBackend",
     "shanzhi.people.auth.PhoneBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -196,6 +200,58 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = config.env_bool("SECURE_SSL_REDIRECT", False)
 if config.env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# --- Security hardening (core/security.py, ADR 0009; `shanzhi check-deploy` checks these) ---
+# Content-Security-Policy: scripts and styles only from the site's own files (no inline
+# script, no style= attribute), no plugins, never framed.
+SHANZHI_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+SHANZHI_PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()"
+# Login throttling: this many failed logins for one username, or from one address, within
+# the lockout period lock that username or address out for the period.
+SHANZHI_LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5"))
+SHANZHI_LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "20"))
+SHANZHI_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# Where the client address comes from behind a reverse proxy (e.g. HTTP_X_REAL_IP); empty:
+# REMOTE_ADDR. Only set it when the proxy overwrites the header, or clients can pick theirs.
+SHANZHI_CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# Requests per client address on the addresses that need no login ("count/window", window
+# in s, m, h or d); an empty value switches a limit off.
+SHANZHI_RATE_LIMITS = {
+    "open311_post": os.environ.get("RATE_LIMIT_OPEN311_POST", "30/10m"),
+    "api_token": os.environ.get("RATE_LIMIT_API_TOKEN", "30/m"),
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "30/m"),
+    "public": os.environ.get("RATE_LIMIT_PUBLIC", "300/m"),
+}
+# A login ends this long after its last request (0: only SESSION_COOKIE_AGE, counted from
+# the login, applies).
+SHANZHI_SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", str(2 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+
+# The cache holds the counters above and short-lived renderings; every server process must
+# share it: Redis when there is one, else files in the data folder (one machine, which is
+# what the embedded SQLite means anyway).
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"],
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shanzhi"), "TIMEOUT": 3600}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": os.environ.get("CACHE_DIR", str(DATA_DIR / "cache")),
+                          "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "shanzhi"), "TIMEOUT": 3600,
+                          "OPTIONS": {"MAX_ENTRIES": 20000}}}
 
 # Background work: Celery with Redis in production; without REDIS_URL the same tasks run
 # in-process (eagerly on demand, and on the same schedule by the embedded scheduler).

@@ -30,3 +30,16 @@ def _fast_password_hasher(settings):
     # Tests log in many accounts; production keeps Django's PBKDF2 default.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     factories._HASH = None
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Each test starts with an empty cache of its own process: the login-throttling and
+    rate-limit counters (core/security.py) live there, and the suite's processes would
+    otherwise add up each other's requests. tests/trust/test_security*.py use the shared
+    file and Redis caches on purpose."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "shanzhi-tests"}}
+    cache.clear()

@@ -58,3 +58,15 @@ class Conflict(DomainError):
     status = 409
     code = "conflict"
     default_message = _("Someone else changed this record first; reload and try again.")
+
+
+class Throttled(DomainError):
+    """Too many attempts (logins) or requests from one client; ``retry_after`` in seconds."""
+
+    status = 429
+    code = "throttled"
+    default_message = _("Too many requests; wait a moment and try again.")
+
+    def __init__(self, message: Any = None, *, retry_after: int = 60, **kwargs: Any):
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)

@@ -167,7 +167,11 @@ class PartyMemberFilter(Schema):
 
 @auth_router.post("/token", response={201: TokenCreated}, auth=None)
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
-    """Exchange a username (or a resident's phone number) and password for a bearer token."""
+    """Exchange a username (or a resident's phone number) and password for a bearer token.
+    Failed attempts count towards the login lockout, as on the login page (429 while locked)."""
+    from shanzhi.core.security import login_check
+
+    login_check(request, payload.username)
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise ValidationError(_("Wrong username or password."), field="password")

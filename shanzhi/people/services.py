@@ -7,6 +7,8 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,6 +90,14 @@ def position_end(*, actor: Any, position: Position, end_date: dt.date | None = N
     return position
 
 
+def _check_password(password: str, user: User) -> None:
+    """The password policy (AUTH_PASSWORD_VALIDATORS), as a 422 on the password field."""
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), field="password") from None
+
+
 @transaction.atomic
 def admin_ensure(*, username: str, password: str, full_name: str = "") -> tuple[User, bool]:
     user, created = User.objects.get_or_create(username=username, defaults={"full_name": full_name})
@@ -146,6 +156,7 @@ def resident_account_create(*, actor: Any, resident: Any, password: str) -> User
     if not resident.phone:
         raise ValidationError(_("The resident has no phone number to log in with."), field="phone")
     user = User(username=f"r{resident.pk}", phone=resident.phone, full_name=resident.name, resident=resident)
+    _check_password(password, user)
     user.set_password(password)
     try:
         with transaction.atomic():

@@ -4,8 +4,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from shanzhi.core.security import ThrottledLoginFormMixin
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(ThrottledLoginFormMixin, AuthenticationForm):
     """Staff sign in with their username, residents with their phone number; the
     authentication backends try both."""
 

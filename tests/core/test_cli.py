@@ -97,7 +97,7 @@ def test_createadmin_with_a_password_from_the_environment(migrated_dir):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("12345678", "太常见"), ("abc", "8"), ("", "empty or not set")],  # zh-hans: the default language
+    [("12345678", "太常见"), ("abc", "10"), ("", "empty or not set")],  # zh-hans: the default language
 )
 def test_createadmin_refuses_a_weak_or_missing_password(migrated_dir, value, message):
     env = subprocess_env(migrated_dir, ADMIN_PW=value)
