@@ -2,6 +2,7 @@
 legal education events, reminder talks, community tasks, figures per period, and the
 public per-village legal page (no login). Parsing and calling services and selectors only."""
 
+import builtins
 import datetime as dt
 from typing import Any, Literal
 
@@ -341,7 +342,7 @@ class PowerItemOut(Schema):
     list: str
     title: str
     legal_basis: str
-    steps: list[str]
+    steps: builtins.list[str]  # ``list`` is the field above
 
 
 class VillageLegalOut(Schema):

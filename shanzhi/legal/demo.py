@@ -92,14 +92,23 @@ def build_demo(county: Region, rng: random.Random, stdout: Any = None, *, now: d
 
 
 def _staff(county: Region, villages: list[Region]) -> dict[int, int]:
-    """A legal adviser and a police officer per village; returns village id -> lawyer id."""
+    """A legal adviser and a police officer per village; returns village id -> lawyer id.
+    A village that has one already (the demo's ``lawyer`` and ``police`` accounts, who log
+    in with the demo password) keeps them: they get the work profile and the cases."""
     start = dt.date(2024, 1, 1)
+    held = {
+        (region_id, role): user_id
+        for region_id, role, user_id in Position.objects.current()
+        .filter(role__in=[Role.LEGAL_ADVISER, Role.VILLAGE_POLICE], region__in=villages)
+        .order_by("-id")
+        .values_list("region_id", "role", "user_id")
+    }
     wanted = []
     for v in villages:
-        wanted += [
-            User(username=f"legal_{v.code}", full_name=f"{v.name}法律顾问"),
-            User(username=f"police_{v.code}", full_name=f"{v.name}驻村民警"),
-        ]
+        if (v.pk, Role.LEGAL_ADVISER) not in held:
+            wanted.append(User(username=f"legal_{v.code}", full_name=f"{v.name}法律顾问"))
+        if (v.pk, Role.VILLAGE_POLICE) not in held:
+            wanted.append(User(username=f"police_{v.code}", full_name=f"{v.name}驻村民警"))
     existing = set(User.objects.filter(username__in=[u.username for u in wanted]).values_list("username", flat=True))
     for u in wanted:
         u.set_unusable_password()
@@ -109,10 +118,13 @@ def _staff(county: Region, villages: list[Region]) -> dict[int, int]:
     for i, v in enumerate(villages):
         for prefix, role, kind, org in (
             ("legal", Role.LEGAL_ADVISER, "lawyer", f"陇原律师事务所第{i % 7 + 1}分所"),
-            ("police", Role.VILLAGE_POLICE, "police", f"{v.parent.name if v.parent_id else ''}派出所"),
+            ("police", Role.VILLAGE_POLICE, "police", f"{v.parent.name if v.parent is not None else ''}派出所"),
         ):
-            uid = users[f"{prefix}_{v.code}"]
-            positions.append(Position(user_id=uid, role=role, region=v, region_path=v.path, start_date=start))
+            uid = held.get((v.pk, role))
+            if uid is None:
+                uid = users[f"{prefix}_{v.code}"]
+                positions.append(Position(user_id=uid, role=role, region=v, region_path=v.path, start_date=start))
+                held[(v.pk, role)] = uid
             profiles.append(
                 LegalStaffProfile(
                     user_id=uid,
@@ -125,7 +137,7 @@ def _staff(county: Region, villages: list[Region]) -> dict[int, int]:
             )
     Position.objects.bulk_create(positions)
     LegalStaffProfile.objects.bulk_create(profiles, ignore_conflicts=True)
-    return {v.pk: users[f"legal_{v.code}"] for v in villages}
+    return {v.pk: held[(v.pk, Role.LEGAL_ADVISER)] for v in villages}
 
 
 def _lists(county: Region, villages: list[Region]) -> None:

@@ -12,6 +12,8 @@ reminder talks before, during and after (三提醒), and the community admission
 
 from __future__ import annotations
 
+import builtins
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -121,6 +123,10 @@ class LegalAidApplication(Scoped):
         return self.number
 
     @property
+    def is_open(self) -> bool:
+        return self.state not in LEGAL_AID_FLOW.terminal
+
+    @property
     def amount_recovered_yuan(self) -> str:
         return f"{self.amount_recovered_fen / 100:.2f}"
 
@@ -220,7 +226,8 @@ class PowerItem(Scoped):
     position = models.PositiveSmallIntegerField(_("order"), default=0)
     title = models.CharField(_("item"), max_length=200)
     legal_basis = models.TextField(_("legal basis"), max_length=2000, blank=True)
-    steps = models.JSONField(_("steps"), default=list)
+    # ``builtins.list``: the bare name would be the ``list`` field just above.
+    steps = models.JSONField(_("steps"), default=builtins.list)
 
     class Meta:
         verbose_name = _("power list item")

@@ -22,8 +22,8 @@ access.register(LegalAidApplication, region_field="region_path", household_field
                 user_field="lawyer_id")
 for model in (EducationEvent, Liaison, LiaisonActivity, ReminderTalk, CommunityTask):
     access.register(model, region_field="region_path")
-for model in (PowerItem, AdmissionItem):
-    access.register(model, region_field="region_path", include_ancestors=True)
+for listed in (PowerItem, AdmissionItem):
+    access.register(listed, region_field="region_path", include_ancestors=True)
 
 JUSTICE = roles.GOVERNMENT
 LEGAL_EDUCATORS = roles.GOVERNMENT | {Role.LEGAL_ADVISER, Role.VILLAGE_POLICE} | roles.VILLAGE_CADRES

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from shanzhi.core import access, tree
 from shanzhi.legal.flow import LEGAL_AID_FLOW
 from shanzhi.legal.models import (
+    AdmissionItem,
     CommunityTask,
     EducationEvent,
     LegalAidApplication,
@@ -22,13 +23,17 @@ from shanzhi.legal.models import (
     ReminderTalk,
 )
 from shanzhi.people.models import Position, Role
-from shanzhi.regions.models import Region
+from shanzhi.regions.models import Region, Resident
+
+
+def _viewer(viewer: Any) -> access.Viewer:
+    return viewer if isinstance(viewer, access.Viewer) else access.viewer_for(viewer)
 
 
 def applications(viewer: Any, *, queue: str = "all", state: str = "") -> QuerySet[LegalAidApplication]:
     """``mine``: the viewer's household's; ``cases``: those the viewer is the lawyer of;
     ``open``/``all``: everything in scope."""
-    v = access.viewer_for(viewer) if not isinstance(viewer, access.Viewer) else viewer
+    v = _viewer(viewer)
     qs = access.scope(v, "legal_aid.view", LegalAidApplication.objects.all())
     if queue == "mine":
         qs = qs.filter(household_id=v.household_id) if v.household_id else qs.none()
@@ -137,7 +142,7 @@ def events(viewer: Any) -> QuerySet[EducationEvent]:
 
 def liaisons(viewer: Any) -> QuerySet[Liaison]:
     return access.scope(viewer, "legal.view", Liaison.objects.select_related("region", "resident")).annotate(
-        n_activities=Count("activities"))
+        n_activities=Count("activities")).order_by("region_path", "id")
 
 
 def talks(viewer: Any) -> QuerySet[ReminderTalk]:
@@ -153,3 +158,52 @@ def talk_figures(viewer: Any, *, start: dt.date, end: dt.date) -> dict[str, int]
 def tasks(viewer: Any, *, flagged: bool | None = None) -> QuerySet[CommunityTask]:
     qs = access.scope(viewer, "supervision.view", CommunityTask.objects.select_related("region", "admission_item"))
     return qs if flagged is None else qs.filter(flagged=flagged)
+
+
+def admission_items(viewer: Any) -> QuerySet[AdmissionItem]:
+    """The admission lists of the viewer's counties (kept at the county, seen from below)."""
+    return access.scope(viewer, "supervision.view", AdmissionItem.objects.select_related("county")).annotate(
+        n_tasks=Count("tasks")).order_by("county__code", "id")
+
+
+def liaison_get(viewer: Any, pk: int) -> Liaison:
+    return access.get_for(viewer, "legal.view", Liaison.objects.select_related("region", "resident"), pk=pk)
+
+
+def liaison_activities(liaison: Liaison) -> QuerySet[LiaisonActivity]:
+    return liaison.activities.order_by("-held_on", "-id")
+
+
+def places(viewer: Any, action: str, *, levels: tuple[int, ...] = ()) -> QuerySet[Region]:
+    """The places (county, townships, villages) where the viewer may ``action``, for a
+    form's choice; ``levels`` narrows them (only villages, only counties)."""
+    v = _viewer(viewer)
+    wanted = levels or (Region.Level.COUNTY, Region.Level.TOWNSHIP, Region.Level.VILLAGE)
+    qs = Region.objects.filter(level__in=wanted)
+    if not v.is_admin:
+        paths = v.paths_for(action)
+        if not paths:
+            return qs.none()
+        q = Q()
+        for path in paths:
+            q |= Q(path__startswith=path)
+        qs = qs.filter(q)
+    return qs.order_by("path")
+
+
+def place_get(viewer: Any, action: str, code: str, *, levels: tuple[int, ...] = ()) -> Region | None:
+    """The place a form named, if the viewer may ``action`` there (else None: the service
+    then asks to choose a place)."""
+    return places(viewer, action, levels=levels).filter(code=code).first() if code else None
+
+
+def resident_for_liaison(pk: int | None) -> Resident | None:
+    """The resident a form named by number; the service checks they are in the viewer's area."""
+    return Resident.objects.filter(pk=pk).first() if pk else None
+
+
+def dispute_for_link(pk: int | None) -> Any:
+    """The dispute a form named by number; the service checks the viewer may link it."""
+    from shanzhi.disputes.models import Dispute
+
+    return Dispute.objects.filter(pk=pk).first() if pk else None

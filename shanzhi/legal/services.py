@@ -4,7 +4,7 @@ audit entry. Pages, the API and the demo call these."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Max
@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanzhi.core import access, audit, notify, sla
-from shanzhi.core.errors import NotFound, ValidationError
-from shanzhi.legal.flow import LEGAL_AID_FLOW, State
+from shanzhi.core.errors import NotFound, PermissionDenied, ValidationError
+from shanzhi.legal.flow import LEGAL_AID_FLOW, State, is_lawyer
 from shanzhi.legal.models import (
     SUMMARY_MAX,
     AdmissionItem,
@@ -31,6 +31,9 @@ from shanzhi.legal.models import (
 )
 from shanzhi.people.models import Position, Role, User
 from shanzhi.regions.models import Household, Region, Resident
+
+if TYPE_CHECKING:
+    from shanzhi.disputes.models import Dispute
 
 # The justice office decides within 7 working days (法律援助法 第四十三条).
 DECISION_WORKING_DAYS = 7
@@ -89,15 +92,30 @@ def clean_date(value: Any, *, field: str) -> dt.date:
     return day
 
 
+def _viewer(actor: Any) -> access.Viewer:
+    return actor if isinstance(actor, access.Viewer) else access.viewer_for(actor)
+
+
 def village_of(region: Region) -> Region:
     node = region
-    while node.level > Region.Level.VILLAGE and node.parent_id:
+    while node.level > Region.Level.VILLAGE and node.parent is not None:
         node = node.parent
     return node
 
 
 def _county_of(region: Region) -> Region:
+    if region.level == Region.Level.COUNTY:
+        return region
+    if region.county_id is None:
+        raise ValidationError(_("Choose a place inside a county."), field="region")
     return Region.objects.get(pk=region.county_id)
+
+
+def _household_of(resident: Resident, *, field: str) -> Household:
+    """The resident's household, with its village (every resident on the roster has one)."""
+    if resident.household_id is None:
+        raise ValidationError(_("This resident has no household on the roster."), field=field)
+    return Household.objects.select_related("village").get(pk=resident.household_id)
 
 
 def _place(actor: Any, action: str, region: Region | None, *, field: str = "region") -> Region:
@@ -145,10 +163,9 @@ def legal_aid_submit(*, actor: Any, matter_type: str, summary: str, hardship_dec
         raise ValidationError(_("No such resident in your area."), field="applicant_id")
     if applicant.status != Resident.Status.ACTIVE:
         raise ValidationError(_("This resident is no longer on the roster."), field="applicant_id")
-    household = Household.objects.select_related("village").get(pk=applicant.household_id)
-    if dispute is not None and not access.can(viewer, "dispute.view", dispute) \
-            and not dispute.parties.filter(resident_id=applicant.pk).exists():
-        raise ValidationError(_("No such dispute."), field="dispute_id")
+    household = _household_of(applicant, field="applicant_id")
+    if dispute is not None:
+        _check_dispute(viewer, dispute, applicant=applicant, county_id=household.county_id)
     now = at or timezone.now()
     with transaction.atomic():
         county = _county_of(household.village)
@@ -162,6 +179,34 @@ def legal_aid_submit(*, actor: Any, matter_type: str, summary: str, hardship_dec
         LEGAL_AID_FLOW.start(case, actor=actor)
         audit.record(actor=actor, action="legal_aid.submit", target=case,
                      detail={"matter_type": matter_type, "hardship": bool(hardship_declared)})
+    return case
+
+
+def _check_dispute(viewer: access.Viewer, dispute: Dispute, *, applicant: Resident, county_id: int | None) -> None:
+    """A legal aid application may name a dispute its applicant is a party to, or one the
+    person filing may see, in the same county; any other looks unknown."""
+    visible = access.can(viewer, "dispute.view", dispute) or dispute.parties.filter(resident_id=applicant.pk).exists()
+    if not visible or dispute.county_id != county_id:
+        raise ValidationError(_("No such dispute."), field="dispute_id")
+
+
+def legal_aid_link_dispute(*, actor: Any, case: LegalAidApplication, dispute: Dispute | None
+                           ) -> LegalAidApplication:
+    """Link an open application to the dispute it grew out of (or unlink it with ``None``):
+    the justice office or the case's lawyer."""
+    viewer = _viewer(actor)
+    if not (access.can(viewer, "legal_aid.accept", case) or (access.can(viewer, "legal_aid.handle", case)
+                                                             and is_lawyer(case, viewer))):
+        access.require(viewer, "legal_aid.accept", case)
+    if case.state in LEGAL_AID_FLOW.terminal:
+        raise ValidationError(_("The application is closed."), field="state")
+    if dispute is not None:
+        _check_dispute(viewer, dispute, applicant=case.applicant, county_id=case.county_id)
+    with transaction.atomic():
+        LegalAidApplication.objects.filter(pk=case.pk).update(dispute=dispute)
+        case.dispute = dispute
+        audit.record(actor=actor, action="legal_aid.link_dispute", target=case,
+                     detail={"dispute": dispute.pk if dispute is not None else None})
     return case
 
 
@@ -197,12 +242,7 @@ def legal_aid_start(*, actor: Any, case: LegalAidApplication, note: str = "") ->
 
 def legal_aid_step(*, actor: Any, case: LegalAidApplication, on: Any, note: str) -> LegalAidStep:
     access.require(actor, "legal_aid.handle", case)
-    viewer = access.viewer_for(actor) if not isinstance(actor, access.Viewer) else actor
-    from shanzhi.legal.flow import is_lawyer
-
-    if not is_lawyer(case, viewer):
-        from shanzhi.core.errors import PermissionDenied
-
+    if not is_lawyer(case, _viewer(actor)):
         raise PermissionDenied()
     if case.state not in (State.ACCEPTED, State.IN_PROGRESS):
         raise ValidationError(_("Steps are recorded while the case is open."), field="state")
@@ -253,7 +293,7 @@ def liaison_add(*, actor: Any, resident: Resident | None, trained_on: Any, train
         raise ValidationError(_("No such resident in your area."), field="resident_id")
     if Liaison.objects.filter(resident=resident).exists():
         raise ValidationError(_("This resident is already a legal liaison."), field="resident_id")
-    village = Household.objects.select_related("village").get(pk=resident.household_id).village
+    village = _household_of(resident, field="resident_id").village
     liaison = Liaison(county=_county_of(village), region=village, region_path=resident.region_path,
                       resident=resident, trained_on=clean_date(trained_on, field="trained_on"),
                       training_hours=clean_count(training_hours, field="training_hours", maximum=1000))
@@ -315,10 +355,10 @@ def talk_record(*, actor: Any, region: Region | None, stage: str, cadre_name: st
     return talk
 
 
-def admission_item_add(*, actor: Any, county: Region, title: str, basis: str = "") -> AdmissionItem:
-    county = _place(actor, "supervision.admission", county)
+def admission_item_add(*, actor: Any, county: Region | None, title: str, basis: str = "") -> AdmissionItem:
+    county = _place(actor, "supervision.admission", county, field="county")
     if county.level != Region.Level.COUNTY:
-        raise ValidationError(_("The admission list is kept at the county."), field="region")
+        raise ValidationError(_("The admission list is kept at the county."), field="county")
     title = clean_text(title, field="title", max_length=200, required=True)
     if AdmissionItem.objects.filter(county=county, title=title).exists():
         raise ValidationError(_("This task is already on the list."), field="title")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from shanzhi.legal import services
-from shanzhi.legal.models import LegalAidApplication
+from shanzhi.legal.models import LegalAidApplication, Liaison
 from shanzhi.people.models import Role, User
 from shanzhi.regions.models import Household, Region
 from tests import factories
@@ -80,6 +80,14 @@ def _accepted(world: World, role: str, placement: str) -> LegalAidApplication:
     return _cached(world, "accepted", role, placement, make)
 
 
+@kind("liaison", params=lambda li: {"pk": li.pk}, text=lambda li: li.resident.name)
+def _liaison(world: World, role: str, placement: str) -> Liaison:
+    head = world.household(role, placement).members.order_by("id").first()
+    found = Liaison.objects.filter(resident=head).first()
+    return found or services.liaison_add(actor=world.users["admin"], resident=head, trained_on="2025-03-15",
+                                         training_hours=16)
+
+
 def _grow(world: World, n: int) -> None:
     for _ in range(n):
         _submit(world, world.county.households[0])
@@ -97,6 +105,14 @@ def _talk(world: World, role: str, _obj: Any) -> dict[str, Any]:
 
 def _task(world: World, role: str, _obj: Any) -> dict[str, Any]:
     return {"region": "621023100201", "title": "矩阵:临时摊派", "assigned_by": "县某局", "assigned_on": "2025-05-01"}
+
+
+def _liaison_body(world: World, role: str, _obj: Any) -> dict[str, Any]:
+    head = world.household(role, INSIDE).members.order_by("id").first()
+    return {"resident": head.pk if head else "", "trained_on": "2025-03-15", "training_hours": "16"}
+
+
+NOT_RESIDENT = {**dict.fromkeys(SIGNED_IN - {"resident", "admin"}, 404), "admin": 404}
 
 
 ENTRIES: list[Entry] = [
@@ -124,9 +140,24 @@ ENTRIES: list[Entry] = [
     public("/api/legal/public/villages/{code}", kind="delib_village", note="a village's legal page is public"),
 
     page("legal:index"),
-    page("legal:apply", expect={**dict.fromkeys(SIGNED_IN - {"resident", "admin"}, 404), "admin": 404},
+    page("legal:apply", expect=NOT_RESIDENT,
          note="residents apply for themselves; staff file through the API for a named applicant"),
     page("legal:figures", expect=_forbidden(R.ALL_STAFF)),
+    page("legal:mine", expect=NOT_RESIDENT, note="a resident's own applications"),
+    page("legal:cases", note="a lawyer's cases (empty for anyone else)"),
+    page("legal:events", expect=_forbidden(R.ALL_STAFF)),
+    page("legal:events", method="POST", ok=302, body=lambda w, role, o: {**_event(w, role, o), "attendance": "100"},
+         expect=_forbidden(EDUCATORS), note="on success, back to the list"),
+    page("legal:liaisons", expect=_forbidden(R.ALL_STAFF)),
+    page("legal:liaisons", method="POST", ok=302, body=_liaison_body, expect=_forbidden(EDUCATORS)),
+    page("legal:liaison", kind="liaison", visible=R.ALL_STAFF),
+    page("legal:liaison", method="POST", kind="liaison", visible=R.ALL_STAFF, allowed=EDUCATORS, ok=302,
+         body=lambda w, role, o: {"held_on": "2025-05-01", "description": "矩阵:普法宣讲", "people_reached": "5"}),
+    page("legal:talks", expect=_forbidden(R.ALL_STAFF)),
+    page("legal:talks", method="POST", ok=302, body=_talk, expect=_forbidden(R.GOVERNMENT)),
+    page("legal:admission", expect=_forbidden(R.ALL_STAFF)),
+    page("legal:admission", method="POST", ok=302, body=lambda w, role, o: {**_task(w, role, o), "form": "task"},
+         expect=_forbidden(TASKS), note="a task given to a village; off the admission list it is flagged"),
     page("legal:detail", kind="legal_aid", visible=SEE),
     page("legal:act", method="POST", kind="legal_aid", visible=SEE, allowed=JUSTICE, ok=302,
          params=lambda c: {"pk": c.pk, "action": "reject"}, body=lambda w, role, c: {"reason": "不符合条件"}),
