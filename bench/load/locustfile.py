@@ -203,8 +203,8 @@ class VillageStaff(_Visitor):
         self.page("/points/")
 
     @task(1)
-    def review(self) -> None:
-        self.page("/points/review/")
+    def awards(self) -> None:
+        self.page("/points/awards/")
 
     @task(1)
     def notices(self) -> None:

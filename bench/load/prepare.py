@@ -112,15 +112,17 @@ def build(counts: dict[str, int]) -> dict[str, Any]:
     def account(user: Any, **extra: Any) -> dict[str, Any]:
         _, key = token_create(actor=user, name="load test", days=2)
         viewer = access.viewer_for(user)
-        row = {"username": user.username, "session": _session(user), "token": key,
-               "requests": _ids(casework.requests(viewer)), "disputes": _ids(disputes.disputes(viewer))}
-        row.update(extra)
+        row = {"username": user.username, "session": _session(user), "token": key, **extra}
+        if "requests" not in row:
+            row["requests"] = _ids(casework.requests(viewer))
+        if "disputes" not in row:
+            row["disputes"] = _ids(disputes.disputes(viewer))
         return row
 
     personas: dict[str, list[dict[str, Any]]] = {}
     personas["resident"] = [
         account(u, household=u.resident.household_id, village=u.resident.household.village.code,
-                requests=_ids(ServiceRequest.objects.filter(household_id=u.resident.household_id)))
+                requests=_ids(ServiceRequest.objects.filter(household_id=u.resident.household_id)), disputes=[])
         for u in _resident_accounts(counts["resident"])]
     personas["grid_worker"] = [
         account(u, grid=region.code,
