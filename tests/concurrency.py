@@ -48,3 +48,55 @@ def shared_db(transactional_db: None) -> None:
     if in_memory_sqlite():
         pytest.skip("needs a test database other connections can share: on SQLite set "
                     "TEST_DATABASE_NAME=/tmp/<name>/test.sqlite3")
+
+
+# -- a real server and plain HTTP clients --------------------------------------------------------
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http(method: str, url: str, token: str = "", body: Any = None, timeout: float = 30) -> tuple[int, Any]:
+    """(status, parsed JSON or text) of one request; a refused connection is status 0."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Accept": "application/json"}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 (http://)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, raw = exc.code, exc.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        return 0, repr(exc)
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def serve(background: Callable[..., Any], env: dict[str, str], threads: int = 8,
+          name: str = "serve") -> tuple[Any, str]:
+    """``shanzhi serve`` on a free port with ``env`` (started by the ``background`` fixture of
+    tests/core/conftest.py); returns the process and its base URL once /healthz answers."""
+    from tests.core.processes import SHANZHI
+
+    port = free_port()
+    server = background([SHANZHI, "serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads),
+                         "--no-migrate"], env, name=name)
+    base = f"http://127.0.0.1:{port}"
+    server.wait_for(lambda: http("GET", f"{base}/healthz", timeout=5)[0] == 200, timeout=90,
+                    what="the server to answer /healthz")
+    return server, base

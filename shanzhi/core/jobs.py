@@ -49,8 +49,28 @@ def periodic(name: str, every: dt.timedelta) -> Callable[[Any], Any]:
     return register
 
 
+PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+
 def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+    """Queue ``task`` after the commit. The caller's work is committed by then, so a broker
+    that is down (Redis stopped) must not turn it into an error: the failure is logged and
+    the work stays in its table (the notification outbox, the SLA deadlines) for the
+    periodic job that catches up (``core.notifications_deliver_pending``, the sweeps)."""
+
+    def send() -> None:
+        if task.app.conf.task_always_eager:
+            task.delay(*args, **kwargs)  # runs here: its errors are the caller's to see
+            return
+        try:
+            # Nobody waits for the result (no result-store subscription, which with Redis
+            # down retries for twenty seconds), and a down broker is given up on quickly.
+            task.apply_async(args, kwargs, ignore_result=True, retry=True, retry_policy=PUBLISH_RETRY)
+        except Exception as exc:
+            log.warning("could not queue %s (broker down?); the periodic catch-up will do it: %r",
+                        getattr(task, "name", task), exc)
+
+    transaction.on_commit(send)
 
 
 def load_task_modules() -> None:
