@@ -60,16 +60,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def http(method: str, url: str, token: str = "", body: Any = None, timeout: float = 30) -> tuple[int, Any]:
-    """(status, parsed JSON or text) of one request; a refused connection is status 0."""
+def http(method: str, url: str, token: str = "", body: Any = None, timeout: float = 30,
+         form: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """(status, parsed JSON or text) of one request with a JSON ``body`` or an urlencoded
+    ``form``; a refused connection or a timeout is status 0."""
     import json
     import urllib.error
+    import urllib.parse
     import urllib.request
 
-    data = json.dumps(body).encode() if body is not None else None
     headers = {"Accept": "application/json"}
-    if data is not None:
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
+    elif form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
     if token:
         headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 (http://)
