@@ -195,7 +195,9 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
     if database == "postgres":
         _ensure_pg_database()
     data_dir.mkdir(parents=True, exist_ok=True)
-    if not args.data_dir:
+    if args.data_dir:
+        _run([str(BIN / "shanzhi"), "migrate", "--data-dir", str(data_dir)], env, "migrations")
+    else:
         _run([str(BIN / "shanzhi"), "demo", "--no-serve", "--size", size, "--data-dir", str(data_dir)], env,
              "demo county (built once, then reused)")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
