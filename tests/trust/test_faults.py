@@ -235,6 +235,9 @@ def private_postgres():
     stopped and removed at the end. Never the machine's shared server."""
     from tests.concurrency import free_port
 
+    if connection.vendor != "postgresql":
+        pytest.skip("a database restart is a PostgreSQL matter (the embedded SQLite is a file, not a server); "
+                    "runs in the suite's PostgreSQL run")
     bin_dir = _pg_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed under /usr/lib/postgresql")
@@ -260,9 +263,6 @@ def private_postgres():
 
 
 def test_the_server_recovers_when_postgresql_restarts(tmp_path, background, private_postgres):  # noqa: F811
-    if connection.vendor != "postgresql":
-        pytest.skip("a database restart is a PostgreSQL matter (the embedded SQLite is a file, not a server); "
-                    "runs in the suite's PostgreSQL run")
     port, pg_ctl = private_postgres
     county = factories.small_county()
     factories.role_users(county)
