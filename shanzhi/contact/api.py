@@ -578,7 +578,7 @@ def end_assignment(request: HttpRequest, assignment_id: int, payload: EndIn) -> 
 @paginate(PageNumberPagination)
 def list_without_contact(request: HttpRequest, region: str | None = None) -> Any:
     viewer = _viewer(request)
-    return [{"id": h.pk, "number": h.number, "address": h.address, "head_name": h.head_name,
+    return [{"id": h.pk, "number": h.number, "address": h.address, "head_name": h.head_name,  # type: ignore[attr-defined]
              "village": _ref(h.village), "grid": _ref(h.grid)}
             for h in selectors.households_without_contact(viewer, region=_region(viewer, region))]
 
@@ -606,9 +606,12 @@ def get_coverage(request: HttpRequest, region: str) -> Any:
 def my_households(request: HttpRequest) -> Any:
     viewer = _viewer(request)
     member = services.acting_member(viewer)
-    return [{"assignment_id": a.pk, "household": _household_ref(a.household), "head_name": a.head_name,
-             "head_phone": idnumbers.mask_phone(a.head_phone), "last_visit": a.last_visit, "interval_days": a.interval,
-             "due_on": a.seen + dt.timedelta(days=a.interval), "due": a.seen < a.cutoff}
+    # head_name, head_phone, last_visit, interval, seen, cutoff: annotated by the selector.
+    return [{"assignment_id": a.pk, "household": _household_ref(a.household),
+             "head_name": a.head_name,  # type: ignore[attr-defined]
+             "head_phone": idnumbers.mask_phone(a.head_phone),  # type: ignore[attr-defined]
+             "last_visit": a.last_visit, "interval_days": a.interval,  # type: ignore[attr-defined]
+             "due_on": a.seen + dt.timedelta(days=a.interval), "due": a.seen < a.cutoff}  # type: ignore[attr-defined]
             for a in selectors.my_households(viewer, member)]
 
 
@@ -791,7 +794,7 @@ def list_quarters(request: HttpRequest, region: str | None = None) -> Any:
 
 def _unit(u: Unit) -> dict[str, Any]:
     return {"id": u.pk, "name": u.name, "kind": u.kind,
-            "party_organisation": u.party_organisation.name if u.party_organisation_id else None,
+            "party_organisation": u.party_organisation.name if u.party_organisation is not None else None,
             "address": u.address, "contact_name": u.contact_name,
             "contact_phone": idnumbers.mask_phone(u.contact_phone), "communities": getattr(u, "communities", 0)}
 
@@ -801,7 +804,8 @@ def _registration(r: UnitRegistration | MemberRegistration) -> dict[str, Any]:
         return {"id": r.pk, "kind": "unit", "name": r.unit.name, "community": _ref(r.community), "unit": r.unit.name,
                 "registered_on": r.registered_on, "ended_on": r.ended_on, "pledge": r.pledge}
     return {"id": r.pk, "kind": "member", "name": r.member.name, "community": _ref(r.community),
-            "unit": r.unit.name if r.unit_id else None, "registered_on": r.registered_on, "ended_on": r.ended_on}
+            "unit": r.unit.name if r.unit is not None else None, "registered_on": r.registered_on,
+            "ended_on": r.ended_on}
 
 
 @router.get("/contact/units", response=list[UnitOut], summary="Units (双报到)")
@@ -853,9 +857,10 @@ def register_member(request: HttpRequest, payload: RegisterMemberIn) -> Any:
     if payload.member_id is None:
         member = services.acting_member(viewer)
     else:
-        member = access.scope(viewer, "party.view", PartyMember.objects.filter(pk=payload.member_id)).first()
-        if member is None:
+        found = access.scope(viewer, "party.view", PartyMember.objects.filter(pk=payload.member_id)).first()
+        if found is None:
             raise ValidationError(_("Unknown Party member."), field="member_id")
+        member = found
     unit = None
     if payload.unit_id is not None:
         unit = Unit.objects.filter(pk=payload.unit_id, county_id=community.county_id).first()
@@ -879,8 +884,13 @@ def list_registrations(request: HttpRequest, community: str | None = None) -> An
              summary="End a registration")
 def end_registration(request: HttpRequest, kind: Literal["unit", "member"], registration_id: int,
                      payload: EndIn) -> Any:
-    model = UnitRegistration if kind == "unit" else MemberRegistration
-    found = access.get_for(request.user, "unit.view", model.objects.select_related("community"), pk=registration_id)
+    found: UnitRegistration | MemberRegistration
+    if kind == "unit":
+        found = access.get_for(request.user, "unit.view", UnitRegistration.objects.select_related("community"),
+                               pk=registration_id)
+    else:
+        found = access.get_for(request.user, "unit.view", MemberRegistration.objects.select_related("community"),
+                               pk=registration_id)
     return _registration(services.registration_end(actor=request.user, registration=found, ended_on=payload.end_date))
 
 
@@ -902,9 +912,10 @@ def post_wish(request: HttpRequest, payload: WishIn) -> Any:
             raise ValidationError(_("Say which household the wish is for."), field="household_id")
         household = Household.objects.get(pk=viewer.household_id)
     else:
-        household = access.scope(viewer, "household.view", Household.objects.filter(pk=payload.household_id)).first()
-        if household is None:
+        found = access.scope(viewer, "household.view", Household.objects.filter(pk=payload.household_id)).first()
+        if found is None:
             raise ValidationError(_("Unknown household."), field="household_id")
+        household = found
     resident = None
     if payload.resident_id is not None:
         resident = Resident.objects.filter(pk=payload.resident_id, household=household).first()

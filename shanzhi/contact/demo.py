@@ -139,7 +139,7 @@ def build_demo(county: Region, rng: random.Random, stdout: Any = None) -> dict[s
     members_by_village: dict[int, list[PartyMember]] = defaultdict(list)
     for m in PartyMember.objects.filter(organisation_id__in=orgs).select_related("resident").order_by("id"):
         village = village_by_path.get(village_of_path.get(orgs[m.organisation_id].region_path, ""))
-        born = m.resident.birth_date if m.resident_id else None
+        born = m.resident.birth_date if m.resident is not None else None
         age = (today - born).days // 365 if born else 50
         if village is not None and 18 <= age <= 70 and (m.resident is None or m.resident.status == "active"):
             members_by_village[village.pk].append(m)
@@ -238,7 +238,7 @@ def build_demo(county: Region, rng: random.Random, stdout: Any = None) -> dict[s
             steps = [("create", "", "draft", _at(month, 9))]
             if submitted:
                 steps.append(("submit", "draft", "submitted", submitted))
-            if state in ("approved", "returned"):
+            if reviewed is not None:
                 steps.append(("approve" if state == "approved" else "return", "submitted", state, reviewed))
             plans.append(steps)
     MonthlyReport.objects.bulk_create(reports, batch_size=BATCH)
@@ -398,13 +398,14 @@ def _dual_registration(county: Region, rng: random.Random, villages: dict[int, R
                 wish.claimed_at = claimed
                 steps.append(("claim", "open", "claimed", claimed))
         if state in ("fulfilled", "thanked"):
-            wish.fulfilled_at = wish.claimed_at + dt.timedelta(days=rng.randrange(2, 12))  # type: ignore[operator]
+            fulfilled = claimed + dt.timedelta(days=rng.randrange(2, 12))
+            wish.fulfilled_at = fulfilled
             wish.fulfilment_note = "已送到家中" if category in ("daily", "health") else "已完成"
-            steps.append(("fulfil", "claimed", "fulfilled", wish.fulfilled_at))
-        if state == "thanked":
-            wish.thanked_at = wish.fulfilled_at + dt.timedelta(days=1)  # type: ignore[operator]
-            wish.thanks_note = "感谢党员同志的帮助"
-            steps.append(("thank", "fulfilled", "thanked", wish.thanked_at))
+            steps.append(("fulfil", "claimed", "fulfilled", fulfilled))
+            if state == "thanked":
+                wish.thanked_at = fulfilled + dt.timedelta(days=1)
+                wish.thanks_note = "感谢党员同志的帮助"
+                steps.append(("thank", "fulfilled", "thanked", fulfilled + dt.timedelta(days=1)))
         if state == "withdrawn":
             steps.append(("withdraw", "open", "withdrawn", _at(posted + dt.timedelta(days=2), 10)))
         wish.state_changed_at = steps[-1][3]

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from shanzhi.casework.forms import add_domain_error
 from shanzhi.contact.models import NOTE_MAX, Purpose, UnitKind, WishCategory
 from shanzhi.regions.models import Tag
+from shanzhi.web.forms import add_domain_error, set_choices
 
 __all__ = ["add_domain_error"]
 
@@ -33,8 +33,8 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args: Any, households: Any = (), members: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["household"].choices = [("", _("Choose…"))] + [(h.pk, f"{h.number} {h.address}")
-                                                                   for h in households]
+        set_choices(self.fields["household"], [("", _("Choose…"))] + [(h.pk, f"{h.number} {h.address}")
+                                                                   for h in households])
         if not self.is_bound:
             self.initial.setdefault("visited_on", timezone.localdate())
         if members is not None:
@@ -49,7 +49,7 @@ class RequestStartForm(forms.Form):
 
     def __init__(self, *args: Any, categories: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Choose…"))] + [(c.code, c.name) for c in categories]
+        set_choices(self.fields["category"], [("", _("Choose…"))] + [(c.code, c.name) for c in categories])
 
 
 class DisputeStartForm(forms.Form):
@@ -59,7 +59,7 @@ class DisputeStartForm(forms.Form):
 
     def __init__(self, *args: Any, types: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("Not sure"))] + [(t.code, t.name) for t in types]
+        set_choices(self.fields["type"], [("", _("Not sure"))] + [(t.code, t.name) for t in types])
 
 
 class PointsStartForm(forms.Form):
@@ -69,7 +69,7 @@ class PointsStartForm(forms.Form):
 
     def __init__(self, *args: Any, rules: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [("", _("Choose…"))] + [(r.pk, f"{r.item} ({r.points:+d})") for r in rules]
+        set_choices(self.fields["rule"], [("", _("Choose…"))] + [(r.pk, f"{r.item} ({r.points:+d})") for r in rules])
 
 
 class SummaryForm(forms.Form):
@@ -94,10 +94,10 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, members: Any = (), households: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["member"].choices = [("", _("Choose…"))] + [
-            (m.pk, f"{m.name} · {m.organisation.name} ({m.load})") for m in members]
-        self.fields["households"].choices = [(h.pk, f"{h.number} {getattr(h, 'head_name', '') or ''}")
-                                             for h in households]
+        set_choices(self.fields["member"], [("", _("Choose…"))] + [
+            (m.pk, f"{m.name} · {m.organisation.name} ({m.load})") for m in members])
+        set_choices(self.fields["households"], [(h.pk, f"{h.number} {getattr(h, 'head_name', '') or ''}")
+                                             for h in households])
 
 
 class QuarterForm(forms.Form):
@@ -138,7 +138,7 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args: Any, communities: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("", _("Choose…"))] + [(c.code, c.name) for c in communities]
+        set_choices(self.fields["community"], [("", _("Choose…"))] + [(c.code, c.name) for c in communities])
 
 
 class WishForm(forms.Form):

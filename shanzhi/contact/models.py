@@ -428,8 +428,8 @@ class MicroWish(Placed):
 
     @property
     def claimer_name(self) -> str:
-        if self.claimed_unit_id:
+        if self.claimed_unit is not None:
             return self.claimed_unit.name
-        if self.claimed_member_id:
+        if self.claimed_member is not None:
             return self.claimed_member.name
         return ""

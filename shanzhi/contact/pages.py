@@ -35,7 +35,7 @@ def home_card(request: HttpRequest, viewer: Viewer) -> dict[str, Any] | None:
     ctx: dict[str, Any] = {"member": member}
     if member is not None:
         mine = list(selectors.my_households(viewer, member))
-        ctx.update(households=len(mine), due=sum(1 for a in mine if a.seen < a.cutoff),
+        ctx.update(households=len(mine), due=sum(1 for a in mine if a.seen < a.cutoff),  # type: ignore[attr-defined,misc]
                    visits_this_month=selectors.visits(viewer, member=member,
                                                       since=timezone.localdate().replace(day=1)).count(),
                    report=selectors.reports(viewer, queue="mine").filter(

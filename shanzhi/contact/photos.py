@@ -105,7 +105,7 @@ def check_place(*, latitude: Any, longitude: Any, photo: Any, village: Any, phot
         checked = check_image(photo, field=photo_field)
         gps = photo_gps(photo)
         if gps is not None:
-            if lat is None:
+            if lat is None or lng is None:
                 lat, lng = gps
             elif distance_m(float(lat), float(lng), float(gps[0]), float(gps[1])) > MAX_PHOTO_FROM_LOCATION_M:
                 raise ValidationError(_("The photo was taken somewhere else than the location sent with it."),

@@ -75,7 +75,8 @@ def _policies() -> tuple[dict[int, int], dict[int, dict[str, int]]]:
     defaults = dict(ContactPolicy.objects.values_list("county_id", "interval_days"))
     tags: dict[int, dict[str, int]] = {c: {} for c in defaults}
     for county_id, tag, days in TagInterval.objects.values_list("policy__county_id", "tag", "days"):
-        tags[county_id][tag] = days
+        if county_id is not None:
+            tags[county_id][tag] = days
     return defaults, tags
 
 
@@ -122,7 +123,7 @@ def households_due(viewer: Any, *, region: Region | None = None, member: PartyMe
     """Households in a member's care not visited within their interval, the longest
     waiting first (one row per household: its current contact)."""
     qs = with_due(current_assignments(viewer, region=region, member=member, on=on), on)
-    return (qs.filter(seen__lt=F("cutoff")).select_related("household", "member", "village")
+    return (qs.filter(seen__lt=F("cutoff")).select_related("household", "member", "village")  # type: ignore[misc]  # annotated by with_due()
             .annotate(head_name=_head_name()).order_by("seen", "household__number"))
 
 
@@ -157,10 +158,11 @@ def members(viewer: Any, *, region: Region | None = None) -> QuerySet[PartyMembe
 
 def member_loads(viewer: Any, *, region: Region, county_id: int | None) -> dict[str, Any]:
     """Members over the county's limit and under it (the page warns on both)."""
-    policy = services.policy_for(county_id or region.county_id or region.pk)[0]
+    policy = services.policy_for(county_id or region.county_pk)[0]
     qs = members(viewer, region=region)
-    return {"policy": policy, "over": qs.filter(load__gt=policy.max_households),
-            "under": qs.filter(load__lt=policy.min_households)}
+    # ``load`` is annotated by members().
+    return {"policy": policy, "over": qs.filter(load__gt=policy.max_households),  # type: ignore[misc]
+            "under": qs.filter(load__lt=policy.min_households)}  # type: ignore[misc]
 
 
 def member_get(viewer: Any, pk: Any) -> PartyMember:

@@ -111,13 +111,13 @@ def member_village(member: PartyMember) -> Region | None:
 def member_branch(member: PartyMember) -> PartyOrganisation:
     """The branch a member reports to: their own organisation, or the branch of their group."""
     org = member.organisation
-    if org.kind == PartyOrganisation.Kind.GROUP and org.parent_id is not None:
+    if org.kind == PartyOrganisation.Kind.GROUP and org.parent is not None:
         return org.parent
     return org
 
 
 def _county_of(region: Region) -> Region:
-    return region if region.level == Region.Level.COUNTY else Region.objects.get(pk=region.county_id)
+    return region if region.level == Region.Level.COUNTY else Region.objects.get(pk=region.county_pk)
 
 
 # -- the county's policy ---------------------------------------------------------------------
@@ -242,7 +242,7 @@ def assignment_create(*, actor: Any, member: PartyMember, households: Sequence[H
     for a in rows:
         audit.record(actor=actor, action="contact.assign", target=a,
                      detail={"household": a.household.number, "member": member.name, "start": start.isoformat()})
-    return rows, load_warning(member, member_load(member), village.county_id)
+    return rows, load_warning(member, member_load(member), village.county_pk)
 
 
 @transaction.atomic
@@ -354,7 +354,7 @@ def visit_start_request(*, actor: Any, visit: Visit, category: str, description:
 
     def make() -> tuple[int, str]:
         cat = casework_selectors.category_get(visit.county, category)
-        text = (description or "").strip() or visit.note or Purpose(visit.purpose).label
+        text = (description or "").strip() or visit.note or str(Purpose(visit.purpose).label)
         req = casework.request_submit(actor=actor, category=cat, description=text, household=visit.household,
                                       resident=resident or _head(visit.household), channel="service_centre",
                                       latitude=visit.latitude, longitude=visit.longitude)
@@ -419,7 +419,7 @@ def due_reminders_send(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     day = timezone.localdate(now)
     current = Assignment.objects.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
-    due = dict(selectors.with_due(current, day).filter(seen__lt=F("cutoff")).order_by()
+    due = dict(selectors.with_due(current, day).filter(seen__lt=F("cutoff")).order_by()  # type: ignore[misc]  # annotated by with_due()
                .values("member_id").annotate(n=Count("id")).values_list("member_id", "n"))
     if not due:
         return 0
@@ -489,7 +489,7 @@ def report_assemble(*, actor: Any, month: dt.date, member: PartyMember | None = 
     created = report is None
     if report is None:
         report = MonthlyReport(member=member, month=month, branch=member_branch(member), village=village,
-                               region_path=village.path, county_id=village.county_id)
+                               region_path=village.path, county_id=village.county_pk)
     if own:
         access.require(viewer, "contact.report", report, view_action="contact.view")
     else:
@@ -569,7 +569,7 @@ def quarter_summary_write(*, actor: Any, branch: PartyOrganisation, year: int, q
     if start > timezone.localdate():
         raise ValidationError(_("That quarter has not begun."), field="quarter")
     summary = clean_text(summary, field="summary", max_length=8000, required=True)
-    county_id = Region.objects.filter(pk=branch.region_id).values_list("county_id", flat=True).first()
+    county_id = Region.objects.get(pk=branch.region_id).county_pk
     row = QuarterSummary.objects.select_for_update().filter(branch=branch, year=year, quarter=quarter).first() or \
         QuarterSummary(branch=branch, year=year, quarter=quarter, region_path=branch.region_path, county_id=county_id)
     access.require(actor, "contact.summarise", row, view_action="contact.view")
@@ -629,7 +629,7 @@ def unit_register(*, actor: Any, unit: Unit, community: Region, pledge: str = ""
         raise ValidationError(_("The unit and the community are in different counties."), field="community")
     day = registered_on or timezone.localdate()
     reg = UnitRegistration(unit=unit, community=community, region_path=community.path,
-                           county_id=community.county_id, registered_on=day,
+                           county_id=community.county_pk, registered_on=day,
                            pledge=clean_text(pledge, field="pledge", max_length=2000), registered_by=_user(actor))
     access.require(actor, "unit.manage", reg, view_action="unit.view")
     try:
@@ -649,7 +649,7 @@ def member_register(*, actor: Any, member: PartyMember, community: Region, unit:
     community registers them)."""
     community = _community(community)
     reg = MemberRegistration(member=member, community=community, unit=unit, region_path=community.path,
-                             county_id=community.county_id, registered_on=registered_on or timezone.localdate(),
+                             county_id=community.county_pk, registered_on=registered_on or timezone.localdate(),
                              registered_by=_user(actor))
     if not is_member_self(member, access.viewer_for(actor)):
         access.require(actor, "unit.manage", reg, view_action="unit.view")
@@ -711,7 +711,7 @@ def wish_post(*, actor: Any, household: Household, title: str, category: str, de
     if category not in WishCategory.values:
         raise ValidationError(_("Choose what kind of wish it is."), field="category")
     own = viewer.household_id is not None and viewer.household_id == household.pk
-    if own and resident is None:
+    if own and resident is None and viewer.resident_id is not None:
         resident = Resident.objects.filter(pk=viewer.resident_id).first()
     if resident is not None and resident.household_id != household.pk:
         raise ValidationError(_("This resident is not a member of that household."), field="resident_id")

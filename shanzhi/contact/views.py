@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from shanzhi.core.errors import DomainError, NotFound, PermissionDenied, Validat
 from shanzhi.people.models import PartyMember
 from shanzhi.regions import selectors as region_selectors
 from shanzhi.regions.models import Household, Region
-from shanzhi.web.pages import home_regions, is_staff, may, page_view, paginate, viewer_of
+from shanzhi.web.pages import chosen_tab, home_regions, is_staff, may, page_view, paginate, viewer_of
 
 
 def _place(request: HttpRequest, viewer: access.Viewer, *, level_max: int = Region.Level.VILLAGE) -> Region | None:
@@ -194,7 +194,7 @@ def visit_follow_up(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @page_view
-def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
     found = selectors.visit_get(viewer_of(request), pk)
     if not found.photo:
         raise NotFound()
@@ -226,8 +226,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         tabs.append(("all", _("All reports")))
     if not tabs:
         raise NotFound()
-    keys = [k for k, _label in tabs]
-    queue = request.GET.get("queue") if request.GET.get("queue") in keys else keys[0]
+    queue = chosen_tab(request, tabs)
     return render(request, "contact/reports.html", {
         "tabs": tabs, "queue": queue, "page": paginate(request, selectors.reports(viewer, queue=queue)),
         "member": member, "month_form": forms.MonthForm(initial={"month": timezone.localdate().replace(day=1)}),
@@ -600,8 +599,10 @@ def wish_new(request: HttpRequest) -> HttpResponse:
                 household = region_selectors.households(viewer).filter(number=data["household"].strip()).first()
                 if household is None:
                     raise ValidationError(_("Unknown household."), field="household")
-            else:
+            elif viewer.household_id is not None:
                 household = Household.objects.get(pk=viewer.household_id)
+            else:
+                raise ValidationError(_("Say which household the wish is for."), field="household")
             wish = services.wish_post(actor=request.user, household=household, title=data["title"],
                                       category=data["category"], description=data["description"])
         except DomainError as exc:
@@ -671,7 +672,7 @@ def wish_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 @page_view
-def wish_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def wish_photo(request: HttpRequest, pk: int) -> FileResponse:
     found = selectors.wish_get(viewer_of(request), pk)
     if not found.fulfilment_photo:
         raise NotFound()

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -51,7 +52,7 @@ def _act(request: HttpRequest, back: str, do: Callable[[], Any], done: str) -> H
     return redirect(back)
 
 
-def action_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def action_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponseBase]:
     return require_POST(page_view(view))
 
 

@@ -34,7 +34,7 @@ from shanzhi.disputes.models import (
 from shanzhi.people.models import Department, User
 from shanzhi.regions import selectors as region_selectors
 from shanzhi.regions.models import Household, Region
-from shanzhi.web.pages import is_staff, may, page_view, paginate, viewer_of
+from shanzhi.web.pages import chosen_tab, is_staff, may, page_view, paginate, viewer_of
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 
@@ -60,10 +60,7 @@ def _tabs(viewer: access.Viewer) -> list[tuple[str, str]]:
 def index(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     tabs = _tabs(viewer)
-    keys = [k for k, _label in tabs]
-    queue = request.GET.get("queue") or keys[0]
-    if queue not in keys:
-        queue = keys[0]
+    queue = chosen_tab(request, tabs)
     listing = paginate(request, selectors.disputes(viewer, queue=queue, q=request.GET.get("q", "")[:50]))
     return render(request, "disputes/index.html", {
         "tabs": tabs, "queue": queue, "page": listing, "q": request.GET.get("q", ""),
@@ -312,9 +309,7 @@ def petitions(request: HttpRequest) -> HttpResponse:
             ("all", _("All"))]
     if viewer.resident_id or not may(viewer, "petition.register"):
         tabs = [("mine", _("Mine")), *tabs]
-    keys = [k for k, _label in tabs]
-    queue = request.GET.get("queue") or keys[0]
-    queue = queue if queue in keys else keys[0]
+    queue = chosen_tab(request, tabs)
     return render(request, "disputes/petitions.html", {
         "tabs": tabs, "queue": queue, "page": paginate(request, selectors.petitions(viewer, queue=queue)),
         "may_register": may(viewer, "petition.register"), "section": "disputes"})

@@ -186,13 +186,13 @@ def _ref(r: Region) -> dict[str, str]:
 
 def _task(t: GridTask) -> dict[str, Any]:
     return {"id": t.pk, "grid": _ref(t.grid), "duty": t.duty, "title": t.title, "due_on": t.due_on, "state": t.state,
-            "worker": t.worker.get_full_name() if t.worker_id else None,
-            "household_number": t.household.number if t.household_id else None}
+            "worker": t.worker.get_full_name() if t.worker is not None else None,
+            "household_number": t.household.number if t.household is not None else None}
 
 
 def _entry(e: LogEntry) -> dict[str, Any]:
     return {"id": e.pk, "worker": e.worker.get_full_name(), "grid": _ref(e.grid), "day": e.day, "duty": e.duty,
-            "summary": e.summary, "household_number": e.household.number if e.household_id else None,
+            "summary": e.summary, "household_number": e.household.number if e.household is not None else None,
             "minutes": e.minutes, "task_id": e.task_id}
 
 
@@ -208,8 +208,9 @@ def _masked(data: dict[str, Any]) -> dict[str, Any]:
 def _update(viewer: access.Viewer, u: FieldUpdate, *, with_actions: bool = True) -> dict[str, Any]:
     return {"id": u.pk, "kind": u.kind, "kind_label": str(UpdateKind(u.kind).label), "state": u.state,
             "state_label": UPDATE_FLOW.label(u.state), "household_number": u.household.number,
-            "resident": u.resident.name if u.resident_id else None, "data": _masked(u.data), "note": u.note,
-            "reported_by": u.reported_by.get_full_name() if u.reported_by_id else None, "reported_at": u.reported_at,
+            "resident": u.resident.name if u.resident is not None else None, "data": _masked(u.data), "note": u.note,
+            "reported_by": u.reported_by.get_full_name() if u.reported_by is not None else None,
+            "reported_at": u.reported_at,
             "reviewed_at": u.reviewed_at, "review_note": u.review_note, "created_resident_id": u.created_resident_id,
             "actions": [t.name for t in UPDATE_FLOW.allowed_transitions(u, viewer)] if with_actions else []}
 
@@ -268,7 +269,8 @@ def get_today(request: HttpRequest, grid: str | None = None) -> Any:
     return {"grid": _ref(place), "day": day.day, "tasks": [_task(t) for t in day.tasks],
             "visits_due": [{"household_number": a.household.number, "head_name": a.head_name, "member": a.member.name,
                             "last_visit": a.last_visit} for a in day.visits_due],
-            "key_persons": [{"resident_id": r.pk, "name": r.name, "household_number": r.household.number}
+            "key_persons": [{"resident_id": r.pk, "name": r.name,
+                             "household_number": r.household.number if r.household is not None else None}
                             for r in day.key_persons],
             "screening_filed": day.screening_filed, "logged": [_entry(e) for e in day.logged]}
 

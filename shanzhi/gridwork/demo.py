@@ -86,7 +86,7 @@ def build_demo(county: Region, rng: random.Random, stdout: Any = None) -> dict[s
                 grid = grids[grid_id]
                 for _ in range(rng.choice([0, 1, 1, 2, 2, 3])):
                     duty = rng.choice(duties)
-                    hh = homes.get(grid_id) or [None]
+                    hh: list[int | None] = [*homes.get(grid_id, [])] or [None]
                     entries.append(LogEntry(worker_id=user_id, grid_id=grid_id, region_path=grid.path,
                                             county_id=county.pk, day=day, duty=duty,
                                             summary=rng.choice(SUMMARIES[duty]), household_id=rng.choice(hh),
@@ -260,11 +260,12 @@ def _field_updates(county: Region, rng: random.Random, today: dt.date, worker_of
     history = []
     for u in kept:
         history.append(StateChange(content_type=ct, object_id=u.pk, workflow=UPDATE_FLOW.name, transition="create",
-                                   from_state="", to_state="pending", at=u.reported_at))
+                                   from_state="", to_state="pending", at=u.reported_at or timezone.now()))
         if u.state != "pending":
             history.append(StateChange(content_type=ct, object_id=u.pk, workflow=UPDATE_FLOW.name,
                                        transition="approve" if u.state == "approved" else "reject",
-                                       from_state="pending", to_state=u.state, note=u.review_note, at=u.reviewed_at))
+                                       from_state="pending", to_state=u.state, note=u.review_note,
+                                       at=u.reviewed_at or u.reported_at))
     StateChange.objects.bulk_create(history, batch_size=BATCH)
     return len(kept)
 

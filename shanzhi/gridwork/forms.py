@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanzhi.gridwork.models import Duty, UpdateKind
 from shanzhi.regions.models import Resident
+from shanzhi.web.forms import set_choices
 
 TEXTAREA = {"rows": 3}
 
@@ -37,8 +38,8 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, workers: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["worker"].choices = [("", _("Anyone of the grid team"))] + [
-            (u.pk, u.get_full_name()) for u in workers]
+        set_choices(self.fields["worker"], [("", _("Anyone of the grid team"))] + [
+            (u.pk, u.get_full_name()) for u in workers])
         if not self.is_bound:
             self.initial.setdefault("due_on", timezone.localdate())
 
@@ -63,7 +64,7 @@ class UpdateForm(forms.Form):
 
     def __init__(self, *args: Any, residents: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["resident"].choices = [("", "—")] + [(r.pk, r.name) for r in residents]
+        set_choices(self.fields["resident"], [("", "—")] + [(r.pk, r.name) for r in residents])
 
     def data_for(self, kind: str) -> dict[str, Any]:
         d = self.cleaned_data

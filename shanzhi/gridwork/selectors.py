@@ -160,7 +160,8 @@ def workers(viewer: Any, *, region: Region | None = None, month: dt.date | None 
     """Grid-team positions the viewer may assess (at or under ``region``), held in the month."""
     day = month or timezone.localdate()
     positions = Position.objects.current(min(day, timezone.localdate())).filter(
-        role__in=[str(r) for r in (roles.GRID_TEAM - {"group_leader", "neighbour_leader"})], region__isnull=False)
+        role__in=[str(r) for r in roles.GRID_TEAM if str(r) not in {"group_leader", "neighbour_leader"}],
+        region__isnull=False)
     v = _viewer(viewer)
     if not v.is_admin:
         paths = v.paths_for("gridwork.assess")

@@ -84,7 +84,9 @@ def _household_in(household: Household | None, grid: Region) -> Household | None
 
 def works_in(user: Any, grid: Region, *, on: dt.date | None = None) -> bool:
     """Whether the account holds a grid-team position at the grid (or a micro-grid of it)."""
-    return Position.objects.current(on).filter(user_id=getattr(user, "pk", None), role__in=GRID_ROLES,
+    if getattr(user, "pk", None) is None:
+        return False
+    return Position.objects.current(on).filter(user_id=user.pk, role__in=GRID_ROLES,
                                                region_path__startswith=grid.path).exists()
 
 
@@ -95,7 +97,7 @@ def task_create(*, actor: Any, grid: Region, duty: str, title: str, due_on: dt.d
                 household: Household | None = None) -> GridTask:
     """A task in a grid: set by the grid leader or the village, or by a worker for themselves."""
     grid = _grid(grid)
-    task = GridTask(grid=grid, region_path=grid.path, county_id=grid.county_id, duty=_duty(duty),
+    task = GridTask(grid=grid, region_path=grid.path, county_id=grid.county_pk, duty=_duty(duty),
                     title=_text(title, field="title", max_length=200, required=True), due_on=due_on,
                     worker=worker, household=_household_in(household, grid), created_by=_user(actor))
     own = worker is not None and worker.pk == getattr(actor, "pk", None)
@@ -142,7 +144,7 @@ def log_write(*, actor: Any, grid: Region, duty: str, summary: str, day: dt.date
         raise ValidationError(_("A day's work is logged within a week."), field="day")
     if minutes is not None and not 0 < int(minutes) <= 1440:
         raise ValidationError(_("Between 1 and 1440 minutes."), field="minutes")
-    entry = LogEntry(grid=grid, region_path=grid.path, county_id=grid.county_id, day=day,
+    entry = LogEntry(grid=grid, region_path=grid.path, county_id=grid.county_pk, day=day,
                      duty=_duty(duty), summary=_text(summary, field="summary", max_length=1000, required=True),
                      household=_household_in(household, grid), minutes=minutes)
     # Checked before the worker is named on it (a worker sees their own entries by name).
@@ -243,7 +245,7 @@ def assessment_save(*, actor: Any, worker: User, grid: Region, month: dt.date, s
     if month > timezone.localdate().replace(day=1):
         raise ValidationError(_("That month has not begun."), field="month")
     row = Assessment.objects.select_for_update().filter(worker=worker, grid=grid, month=month).first() or \
-        Assessment(worker=worker, grid=grid, month=month, region_path=grid.path, county_id=grid.county_id)
+        Assessment(worker=worker, grid=grid, month=month, region_path=grid.path, county_id=grid.county_pk)
     access.require(actor, "gridwork.assess", row, view_action="gridwork.view")
     if worker.pk == getattr(actor, "pk", None):
         raise PermissionDenied(_("Nobody assesses themselves."))
@@ -253,7 +255,7 @@ def assessment_save(*, actor: Any, worker: User, grid: Region, month: dt.date, s
     if not works_in(worker, grid, on=min(end, timezone.localdate())) and not works_in(worker, grid, on=month):
         raise ValidationError(_("%(name)s does not work in this grid.") % {"name": worker.get_full_name()},
                               field="worker_id")
-    indicators = _saved_indicators(grid.county_id)
+    indicators = _saved_indicators(grid.county_pk)
     comments = comments or {}
     unknown = set(scores) - {i.code for i in indicators}
     if unknown:

@@ -26,7 +26,7 @@ from shanzhi.gridwork.models import Assessment, GridTask
 from shanzhi.people.models import User
 from shanzhi.regions import selectors as region_selectors
 from shanzhi.regions.models import Household, Region, Resident
-from shanzhi.web.pages import home_regions, may, page_view, paginate, viewer_of
+from shanzhi.web.pages import chosen_tab, home_regions, may, page_view, paginate, viewer_of
 
 
 def _int(value: Any) -> int | None:
@@ -34,6 +34,11 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _pk(value: Any) -> int:
+    """A primary key from the query string; 0 (which matches no row) when it is not a number."""
+    return _int(value) or 0
 
 
 def _chosen_grid(request: HttpRequest, viewer: access.Viewer, grids: list[Region]) -> Region:
@@ -117,7 +122,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
     if not access.can(viewer, "gridwork.log", probe):
         access.require(viewer, "gridwork.task", probe, view_action="gridwork.view")
     workers = list(User.objects.filter(pk__in=selectors.workers(viewer, region=grid).values("user_id"))) \
-        if access.can(viewer, "gridwork.task", GridTask(region_path=grid.path)) else [request.user]
+        if access.can(viewer, "gridwork.task", GridTask(region_path=grid.path)) else [viewer.user]
     form = forms.TaskForm(request.POST or None, workers=workers,
                           initial={"household": request.GET.get("household", "")[:32]})
     if request.method == "POST" and form.is_valid():
@@ -164,15 +169,14 @@ def updates(request: HttpRequest) -> HttpResponse:
         tabs.append(("all", _("All")))
     if not tabs:
         raise NotFound()
-    keys = [k for k, _label in tabs]
-    queue = request.GET.get("queue") if request.GET.get("queue") in keys else keys[0]
+    queue = chosen_tab(request, tabs)
     return render(request, "gridwork/updates.html", {
         "tabs": tabs, "queue": queue, "page": paginate(request, selectors.updates(viewer, queue=queue)),
         "may_report": may(viewer, "fieldupdate.report")})
 
 
 def _reportable(viewer: access.Viewer, pk: Any) -> Household:
-    found = access.scope(viewer, "fieldupdate.report", Household.objects.filter(pk=_int(pk))).select_related(
+    found = access.scope(viewer, "fieldupdate.report", Household.objects.filter(pk=_pk(pk))).select_related(
         "village").first()
     if found is None:
         raise NotFound()
@@ -276,8 +280,10 @@ def assessments(request: HttpRequest) -> HttpResponse:
     rows = []
     if assesses:
         for position in selectors.workers(viewer, month=month)[:300]:
-            grid = position.region if position.region.level == Region.Level.GRID else position.region.parent
-            rows.append((position, grid, done.get((position.user_id, grid.pk))))
+            place = position.region  # workers() keeps positions with a region
+            grid = place if place is None or place.level == Region.Level.GRID else place.parent
+            if grid is not None:
+                rows.append((position, grid, done.get((position.user_id, grid.pk))))
     mine = list(selectors.assessments(viewer, worker=request.user)[:24])
     return render(request, "gridwork/assessments.html", {
         "month": month, "rows": rows, "assesses": assesses, "mine": mine,
@@ -304,13 +310,13 @@ def assessment_edit(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     access.require_any_role(viewer, "gridwork.assess")
     month = _month(request.GET.get("month") or request.POST.get("month"))
-    worker = User.objects.filter(pk=_int(request.GET.get("worker") or request.POST.get("worker"))).first()
+    worker = User.objects.filter(pk=_pk(request.GET.get("worker") or request.POST.get("worker"))).first()
     code = request.GET.get("grid") or request.POST.get("grid") or ""
     grid = region_selectors.regions(viewer).filter(code=code[:20], level=Region.Level.GRID).first()
     if worker is None or grid is None:
         raise NotFound()
     access.require(viewer, "gridwork.assess", Assessment(region_path=grid.path), view_action="gridwork.view")
-    indicators = services.indicators_for(grid.county_id)
+    indicators = services.indicators_for(grid.county_pk)
     existing = Assessment.objects.filter(worker=worker, grid=grid, month=month).prefetch_related(
         "scores__indicator").first()
     initial: dict[str, Any] = {}

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.organisations.models import ActivityKind, Kind, MemberRole
+from shanzhi.web.forms import set_choices
 
 
 class OrganisationForm(forms.Form):
@@ -22,7 +23,7 @@ class OrganisationForm(forms.Form):
 
     def __init__(self, *args: Any, villages: Any = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["village"].choices = [(v.code, v.name) for v in villages]
+        set_choices(self.fields["village"], [(v.code, v.name) for v in villages])
 
 
 class MemberForm(forms.Form):

@@ -35,6 +35,13 @@ def _past(day: dt.date | None, field: str) -> dt.date | None:
     return day
 
 
+def _past_day(day: dt.date | None, field: str) -> dt.date:
+    """A date that must be given and not in the future."""
+    if day is None:
+        raise ValidationError(_("Enter the date."), field=field)
+    return _past(day, field) or day
+
+
 @transaction.atomic
 def organisation_create(*, actor: Any, village: Region, kind: str, name: str, founded_on: dt.date | None = None,
                         description: str = "") -> Organisation:
@@ -42,7 +49,7 @@ def organisation_create(*, actor: Any, village: Region, kind: str, name: str, fo
         raise ValidationError(_("An organisation belongs to a village or community."), field="village")
     if kind not in Kind.values:
         raise ValidationError(_("Choose the kind of organisation."), field="kind")
-    org = Organisation(village=village, region_path=village.path, county_id=village.county_id, kind=kind,
+    org = Organisation(village=village, region_path=village.path, county_id=village.county_pk, kind=kind,
                        name=_text(name, field="name", max_length=100, required=True),
                        founded_on=_past(founded_on, "founded_on"),
                        description=_text(description, field="description", max_length=2000), created_by=_user(actor))
@@ -131,7 +138,7 @@ def activity_record(*, actor: Any, organisation: Organisation, kind: str, held_o
     if not 0 <= matters_settled <= 100:
         raise ValidationError(_("Between 0 and 100."), field="matters_settled")
     activity = Activity(organisation=organisation, region_path=organisation.region_path,
-                        county_id=organisation.county_id, kind=kind, held_on=_past(held_on, "held_on"),
+                        county_id=organisation.county_id, kind=kind, held_on=_past_day(held_on, "held_on"),
                         subject=_text(subject, field="subject", max_length=200, required=True),
                         place=_text(place, field="place", max_length=100), participants=participants,
                         outcome=_text(outcome, field="outcome", max_length=4000), matters_settled=matters_settled,

@@ -53,6 +53,8 @@ def new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         village = next((v for v in villages if v.code == data["village"]), None)
+        if village is None:
+            raise NotFound()  # the form only offers the viewer's villages
         try:
             org = services.organisation_create(actor=request.user, village=village, kind=data["kind"],
                                                name=data["name"], founded_on=data["founded_on"],

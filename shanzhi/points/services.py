@@ -122,11 +122,6 @@ def fund_account(village: Region, fund: str) -> Account:
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _county_id(region: Region) -> int:
-    """The county a place belongs to (a county is its own)."""
-    return region.county_id or region.pk
-
-
 def _village_of(region: Region) -> Region:
     if region.level != Region.Level.VILLAGE:
         raise ValidationError(_("Choose a village or community."), field="village")
@@ -239,7 +234,7 @@ def rule_create(*, actor: Any, region: Region, data: RuleInput) -> PointRule:
     _validate_rule(data, needs_meeting=not is_template)
     rule = PointRule.objects.create(
         code=_next_code(region), version=1, region=region, region_path=region.path,
-        county_id=_county_id(region), is_template=is_template, category=data.category,
+        county_id=region.county_pk, is_template=is_template, category=data.category,
         item=data.item.strip(), points=data.points, points_min=data.points_min,
         evidence_required=data.evidence_required, limit_count=data.limit_count, limit_period=data.limit_period,
         valid_from=data.valid_from or timezone.localdate(), valid_until=data.valid_until,
@@ -299,7 +294,7 @@ def rule_adopt(*, actor: Any, template: PointRule, village: Region, meeting_date
     _validate_rule(data, needs_meeting=True)
     rule = PointRule.objects.create(
         code=_next_code(village), version=1, region=village, region_path=village.path,
-        county_id=_county_id(village), adopted_from=template, category=data.category, item=data.item,
+        county_id=village.county_pk, adopted_from=template, category=data.category, item=data.item,
         points=data.points, points_min=data.points_min, evidence_required=data.evidence_required,
         limit_count=data.limit_count, limit_period=data.limit_period,
         valid_from=valid_from or timezone.localdate(), valid_until=data.valid_until, meeting_date=meeting_date,
@@ -721,7 +716,7 @@ def shop_create(*, actor: Any, region: Region, name: str, address: str = "", ope
     if region.level not in (Region.Level.VILLAGE, Region.Level.TOWNSHIP):
         raise ValidationError(_("A shop belongs to a village or a township."), field="region")
     name = _clean_text(name, field="name", limit=100, required=True)
-    shop = Shop(name=name, region=region, region_path=region.path, county_id=_county_id(region),
+    shop = Shop(name=name, region=region, region_path=region.path, county_id=region.county_pk,
                 address=_clean_text(address, field="address", limit=200),
                 opening_hours=_clean_text(opening_hours, field="opening_hours", limit=100))
     access.require(actor, "shop.manage", shop, view_action="shop.view")
@@ -924,7 +919,7 @@ def split_prepare(*, actor: Any, village: Region, year: int, income_fen: int,
     sharing = [(hid, path, pts) for hid, path, pts in earned if pts > 0]
     amounts = largest_remainder(dividend, [p for _h, _path, p in sharing], [h for h, _path, _p in sharing])
     split = IncomeSplit.objects.create(
-        village=village, region_path=village.path, county_id=_county_id(village), year=year, income_fen=income_fen,
+        village=village, region_path=village.path, county_id=village.county_pk, year=year, income_fen=income_fen,
         industry_percent=pcts[0], welfare_percent=pcts[1], dividend_percent=pcts[2], risk_percent=pcts[3],
         industry_fen=industry, welfare_fen=welfare, dividend_fen=dividend, risk_fen=risk,
         total_points=sum(p for _h, _path, p in sharing), prepared_by=actor)

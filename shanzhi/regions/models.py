@@ -79,6 +79,15 @@ class Region(models.Model):
         return self.name
 
     @property
+    def county_pk(self) -> int:
+        """The county this place belongs to, for the ``county`` column of scoped rows (a
+        county is its own; every place at or below a county has one)."""
+        county = self.county_id or self.pk
+        if county is None:
+            raise ValueError("an unsaved place has no county")
+        return county
+
+    @property
     def is_grid(self) -> bool:
         return self.level == self.Level.GRID
 

@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -28,14 +29,21 @@ def viewer_of(request: HttpRequest) -> Viewer:
     return access.viewer_for(request.user)
 
 
-def page_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def chosen_tab(request: HttpRequest, tabs: list[tuple[str, Any]], name: str = "queue") -> str:
+    """The tab (queue) the page was asked for, if it is one of the viewer's, else their first."""
+    keys = [key for key, _label in tabs]
+    asked = request.GET.get(name) or ""
+    return asked if asked in keys else keys[0]
+
+
+def page_view(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A signed-in page showing personal data: never cached (shared phones, the back button
     after logging out), and the services' errors answered the way pages answer them: out of
     scope is the 404 page, in scope but not allowed the 403 page, anything else the error
     page with the service's message."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except NotFound:

@@ -49,8 +49,8 @@ def test_the_whole_loop_by_api(client, county, party, month_of_visits):
             report["settled"], report["by_purpose"]) == ("draft", 3, 2, 3, 1, {"policy": 1, "help": 2})
     assert report["actions"] == ["submit"]
     pk = report["id"]
-    # The branch cannot approve a draft; another member does not see it at all.
-    assert _post(client, county.users["village_secretary"], f"/api/contact/reports/{pk}/approve").status_code == 422
+    # The branch cannot approve a draft (409: wrong state); another member does not see it at all.
+    assert _post(client, county.users["village_secretary"], f"/api/contact/reports/{pk}/approve").status_code == 409
     assert _post(client, party.li_user, f"/api/contact/reports/{pk}/submit").status_code == 404
     r = _post(client, party.wang_user, f"/api/contact/reports/{pk}/submit", {"summary": "本月走访两户，解决一件"})
     assert r.status_code == 200

@@ -183,7 +183,7 @@ def test_bad_input_is_refused_and_writes_nothing(api, dcounty):
     assert "parties" in r.json()["fields"]
     # Out of order: assigning a clue; drafting an agreement before mediation.
     r = api(gw, "POST", f"/disputes/{clue}/assign", {"mediator_ids": [vm.pk]})
-    assert r.status_code == 422
+    assert r.status_code == 409  # the clue's state does not allow it
     assert "state" in r.json()["fields"]
     # Risk level outside 1-4.
     api(gw, "POST", f"/disputes/{clue}/accept", {"parties": [{"name": "甲"}, {"name": "乙", "side": "respondent"}]})

@@ -18,7 +18,7 @@ from tests.points.conftest import award, rule
 
 TODAY = dt.date.today()
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00\x00IEND\xaeB`\x82")
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 def photo(data: bytes = PNG, name: str = "p.png") -> SimpleUploadedFile:
@@ -83,7 +83,7 @@ def test_reject_needs_a_reason_and_writes_nothing_to_the_ledger(points):
     assert a.state == "rejected"
     assert a.review_note == "照片与事实不符"
     assert not Entry.objects.exists()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):  # a rejected award cannot be approved
         services.award_approve(actor=points.users["reviewer"], award=a)
 
 
@@ -236,7 +236,7 @@ def test_deduction_and_reversal(points):
     info = selectors.household_points(points.users["grid_worker"], home)
     assert info.month_points == -3
     assert ledger.verify() == []
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):  # reversed once already
         services.award_reverse(actor=points.users["reviewer"], award=a, reason="again")
 
 
