@@ -133,8 +133,13 @@ def _place(actor: Any, action: str, region: Region | None, *, field: str = "regi
 # -- legal aid -------------------------------------------------------------------------------
 
 def _next_number(county: Region, now: dt.datetime) -> str:
+    """The county's next number; call inside the transaction that saves it. The county's row
+    is locked first, so two applications at once wait for each other on PostgreSQL (locking
+    the aggregate's rows would not: the year's first has no row to lock); SQLite's
+    IMMEDIATE transactions already run one writer at a time."""
+    Region.objects.select_for_update().filter(pk=county.pk).values_list("pk", flat=True).first()
     prefix = f"FY{now:%Y}"
-    last = (LegalAidApplication.objects.select_for_update().filter(county=county, number__startswith=prefix)
+    last = (LegalAidApplication.objects.filter(county=county, number__startswith=prefix)
             .aggregate(m=Max("number"))["m"])
     seq = int(last[len(prefix):]) + 1 if last else 1
     return f"{prefix}{seq:06d}"[:20]

@@ -15,3 +15,12 @@ def legal(county):
         user=county.users["village_police"], kind="police", organisation="柔远派出所", work_phone="0934-5550110"
     )
     return county
+
+
+@pytest.fixture
+def shared_db(transactional_db):
+    """Committed data that other threads' connections see (see tests/core/conftest.py)."""
+    from tests.core.conftest import in_memory_sqlite
+
+    if in_memory_sqlite():
+        pytest.skip("needs a test database file other connections can share")

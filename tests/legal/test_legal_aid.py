@@ -98,8 +98,8 @@ def test_scope(legal, login):
     assert staff.get(f"/api/legal-aid/{case_id}").status_code == 200
     assert (
         staff.post(f"/api/legal-aid/{case_id}/conclude", {"result": "x"}, content_type="application/json").status_code
-        == 422
-    )  # not from submitted
+        == 409
+    )  # not from submitted: a step the state does not allow is a conflict
     county_staff = login(users["county_staff"])
     assert county_staff.get("/api/legal-aid").json()["count"] == 1
     # A resident cannot accept their own application.
