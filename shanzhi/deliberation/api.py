@@ -12,7 +12,6 @@ import datetime as dt
 import inspect
 from decimal import Decimal
 from typing import Any, Literal
-from urllib.parse import quote
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +20,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
 
-from shanzhi.core import access, workflow
+from shanzhi.core import access, uploads, workflow
 from shanzhi.core.errors import NotFound, ValidationError
 from shanzhi.deliberation import attachments, indicators, selectors, services
 from shanzhi.deliberation.models import (
@@ -858,12 +857,8 @@ def file_response(attachment: NoticeAttachment) -> HttpResponse:
             content = handle.read()
     except OSError:
         raise NotFound() from None
-    response = HttpResponse(content, content_type=attachments.CONTENT_TYPES[attachment.kind])
-    disposition = "inline" if attachment.kind in attachments.INLINE else "attachment"
-    response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.name)}"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return uploads.file_response(content, content_type=attachments.CONTENT_TYPES[attachment.kind],
+                                 filename=attachment.name, cache="")
 
 
 @router.get("/attachments/{int:attachment_id}")

@@ -10,16 +10,14 @@ so nothing a user typed reaches the file system.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from shanzhi.core import uploads
 from shanzhi.core.errors import ValidationError
 from shanzhi.deliberation.models import AttachmentKind
 
@@ -41,7 +39,8 @@ CONTENT_TYPES: dict[str, str] = {
     AttachmentKind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 INLINE = {AttachmentKind.PDF, AttachmentKind.JPEG, AttachmentKind.PNG}
-_PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|EmbeddedFile|Launch)\b")
+_KIND_OF = {"pdf": AttachmentKind.PDF, "jpeg": AttachmentKind.JPEG, "png": AttachmentKind.PNG,
+            "xlsx": AttachmentKind.XLSX, "docx": AttachmentKind.DOCX}
 
 
 @dataclass(frozen=True)
@@ -57,24 +56,9 @@ class CheckedFile:
 
 
 def sniff(content: bytes) -> str | None:
-    if content.startswith(b"%PDF-"):
-        return AttachmentKind.PDF
-    if content.startswith(b"\xff\xd8\xff"):
-        return AttachmentKind.JPEG
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return AttachmentKind.PNG
-    if content.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                parts = set(archive.namelist())
-        except (zipfile.BadZipFile, ValueError):
-            return None
-        if "[Content_Types].xml" in parts:
-            if "xl/workbook.xml" in parts:
-                return AttachmentKind.XLSX
-            if "word/document.xml" in parts:
-                return AttachmentKind.DOCX
-    return None
+    """The attachment kind the bytes are (the platform's content check, core/uploads.py)."""
+    kind = uploads.sniff(content)
+    return _KIND_OF.get(kind) if kind else None
 
 
 def clean_name(name: str) -> str:
@@ -107,6 +91,6 @@ def check(upload: Any, *, field: str = "file") -> CheckedFile:
     if ext not in EXTENSIONS[AttachmentKind(kind)]:
         raise ValidationError(_("The file's name says “%(ext)s” but it contains %(kind)s.")
                               % {"ext": ext or _("no type"), "kind": AttachmentKind(kind).label}, field=field)
-    if kind == AttachmentKind.PDF and _PDF_ACTIVE.search(content):
+    if kind == AttachmentKind.PDF and uploads.PDF_ACTIVE.search(content):
         raise ValidationError(_("PDF files with scripts or embedded files are not accepted."), field=field)
     return CheckedFile(name=name, kind=kind, content=content, sha256=hashlib.sha256(content).hexdigest())

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from shanzhi.core import access, audit, idnumbers, notify, roles, sla, tiers, tree
+from shanzhi.core import access, audit, idnumbers, notify, roles, sla, tiers, tree, uploads
 from shanzhi.core.errors import Conflict, PermissionDenied, ValidationError
 from shanzhi.core.tiers import Level, next_level
 from shanzhi.disputes.flow import DISPUTE_FLOW, PETITION_FLOW, PetitionState, State
@@ -654,9 +654,6 @@ def agreement_draft(*, actor: Any, dispute: Dispute, facts: str, terms: str, per
     return draft
 
 
-SCAN_TYPES = {b"%PDF-": ("application/pdf", "pdf")}
-
-
 def check_scan(upload: Any, *, field: str = "scan") -> tuple[bytes, str, str]:
     """The scanned signed copy, checked by what it contains: a PDF (its header and end
     marker) or a JPEG/PNG image Pillow can verify. Returns (content, type, extension)."""
@@ -667,23 +664,16 @@ def check_scan(upload: Any, *, field: str = "scan") -> tuple[bytes, str, str]:
     if len(content) > MAX_SCAN_BYTES:
         raise ValidationError(_("The scanned copy is larger than %(mb)d MB.") % {"mb": MAX_SCAN_BYTES // 2**20},
                               field=field)
-    if content.startswith(b"%PDF-"):
+    wrong = _("The scanned copy must be a PDF, JPEG or PNG file.")
+    if uploads.sniff(content) == "pdf":
         if b"%%EOF" not in content[-2048:]:
             raise ValidationError(_("The scanned copy is not a complete PDF."), field=field)
+        if uploads.PDF_ACTIVE.search(content):
+            raise ValidationError(_("PDF files with scripts or embedded files are not accepted."), field=field)
         return content, "application/pdf", "pdf"
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(_("The scanned copy must be a PDF, JPEG or PNG file."), field=field) from None
-    if kind == "JPEG":
-        return content, "image/jpeg", "jpg"
-    if kind == "PNG":
-        return content, "image/png", "png"
-    raise ValidationError(_("The scanned copy must be a PDF, JPEG or PNG file."), field=field)
+    image = uploads.check_image(io.BytesIO(content), field=field, max_bytes=MAX_SCAN_BYTES,
+                                kinds=frozenset({"jpeg", "png"}), not_image=wrong)
+    return content, image.content_type, image.extension
 
 
 def _store_scan(agreement: Agreement, scan: tuple[bytes, str, str]) -> None:

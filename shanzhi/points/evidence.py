@@ -1,44 +1,25 @@
 """Evidence photos: checked by their content, not by their name or the type the browser
-claims. A JPEG, PNG or WebP of at most 8 MB whose structure is whole."""
+claims (the platform's upload check, core/uploads.py): a whole JPEG, PNG or WebP of at
+most 8 MB."""
 
 from __future__ import annotations
 
 import secrets
-import struct
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-from shanzhi.core.errors import ValidationError
+from shanzhi.core.uploads import check_image
 
 MAX_BYTES = 8 * 1024 * 1024
 
 
-def sniff(data: bytes) -> str | None:
-    """The image format the bytes really are (jpeg, png, webp), or None."""
-    if data[:3] == b"\xff\xd8\xff" and data.rstrip(b"\x00")[-2:] == b"\xff\xd9":
-        return "jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and b"IEND" in data[-16:]:
-        width, height = struct.unpack(">II", data[16:24])
-        return "png" if width and height else None
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and struct.unpack("<I", data[4:8])[0] + 8 <= len(data) + 1:
-        return "webp"
-    return None
-
-
 def check_photo(upload: UploadedFile) -> str:
-    size = upload.size or 0
-    if size > MAX_BYTES:
-        raise ValidationError(_("A photo is at most 8 MB."), field="evidence")
-    upload.seek(0)
-    data = upload.read()
-    upload.seek(0)
-    kind = sniff(data) if data else None
-    if kind is None:
-        raise ValidationError(_("This file is not a photo (JPEG, PNG or WebP)."), field="evidence")
-    upload.content_type = f"image/{kind}"
-    upload._shanzhi_kind = kind  # type: ignore[attr-defined]
-    return kind
+    checked = check_image(upload, field="evidence", max_bytes=MAX_BYTES,
+                          not_image=_("This file is not a photo (JPEG, PNG or WebP)."))
+    upload.content_type = checked.content_type
+    upload._shanzhi_kind = checked.kind  # type: ignore[attr-defined]
+    return checked.kind
 
 
 def safe_name(upload: UploadedFile) -> str:

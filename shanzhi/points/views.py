@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from shanzhi.core import access
 from shanzhi.core import workflow as wf
 from shanzhi.core.errors import Conflict, DomainError, NotFound, ValidationError
+from shanzhi.core.uploads import file_response
 from shanzhi.points import exports, selectors, services
 from shanzhi.points.api import households_by_numbers, parse_month
 from shanzhi.points.models import Award, Category, IncomeSplit, LimitPeriod, StockMovement, VillageScheme
@@ -299,10 +300,7 @@ def evidence(request: HttpRequest, pk: int) -> HttpResponse:
             data = handle.read()
     except OSError:
         raise Http404 from None
-    response = HttpResponse(data, content_type=_photo_type(award.evidence.name))
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(data, content_type=_photo_type(award.evidence.name))
 
 
 def _photo_type(name: str) -> str:
