@@ -82,6 +82,8 @@ def tab_visible(viewer: Viewer, household: Household) -> bool:
 
 
 def register() -> None:
+    registry.role_labels.update({PARTY_MEMBER: _("Party member"),
+                                 DUAL_REGISTERED: _("in-service Party member registered with the community")})
     registry.home_cards.append(registry.HomeCard(key="contact", template="contact/home_card.html",
                                                  context=home_card, order=25))
     registry.household_tabs.append(registry.HouseholdTab(key="contact", label=_("Contact and visits"),

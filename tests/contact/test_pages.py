@@ -5,6 +5,7 @@ community's units and wishes, the household page's contact tab; and flat query c
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -30,6 +31,9 @@ def test_home_cards(client, county, party):
                                households=county.households_in(county.grids[0]))
     member = _page(client, party.wang_user, "/")
     assert "/contact/visits/new/" in member
+    # The header names the member's roles in words, not by their codes.
+    roles = re.search(r'<span class="who__roles">([^<]*)</span>', member)
+    assert roles is not None and "党员" in roles.group(1).split("、"), roles
     secretary = _page(client, county.users["village_secretary"], "/")
     assert "/contact/coverage/?region=621023100201" in secretary
     # A resident without Party membership gets no contact card; the page works for them.
