@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection, connections
 
 from shanzhi.casework import services as casework
@@ -30,7 +31,12 @@ from tests.core.conftest import background  # noqa: F401 (fixture)
 from tests.core.processes import subprocess_env
 from tests.points.conftest import build_setup
 
-pytestmark = pytest.mark.usefixtures("shared_db")
+pytestmark = [
+    pytest.mark.skipif("sqlite" not in settings.DATABASES["default"]["ENGINE"],
+                       reason="about the embedded SQLite; the PostgreSQL run has its own races "
+                              "(tests/trust/test_races.py)"),
+    pytest.mark.usefixtures("shared_db"),
+]
 
 CLIENTS = 50
 LOAD_SECONDS = 20
@@ -51,8 +57,6 @@ def _copy_database(data_dir: Path) -> Path:
 
 
 def test_fifty_clients_on_sqlite_no_lock_errors_nothing_lost(tmp_path, background):  # noqa: F811
-    if connection.vendor != "sqlite":
-        pytest.skip("about the embedded SQLite; the PostgreSQL run has its own races (tests/trust/test_races.py)")
     county = factories.small_county()
     factories.role_users(county)
     casework.categories_install_defaults(actor=None, county=county.county)
