@@ -29,9 +29,10 @@ import itertools
 import json
 import os
 import random
+from collections.abc import Callable
 from typing import Any
 
-from locust import FastHttpUser, between, task
+from locust import FastHttpUser, between
 
 FIXTURE: dict[str, Any] = json.loads(open(os.environ["LOAD_FIXTURE"], encoding="utf-8").read())  # noqa: SIM115
 _WAIT = [float(x) for x in os.environ.get("LOAD_WAIT", "0.5,1.5").split(",")]
@@ -90,248 +91,138 @@ class _Visitor(FastHttpUser):
                  status=201)
 
 
+# -- what people open (each a function of the simulated person, shared by the personas) ----------
+
+def page(url: str, name: str | None = None) -> Callable[[_Visitor], None]:
+    def open_page(user: _Visitor) -> None:
+        user.page(url, name)
+    open_page.__name__ = f"page {url}"
+    return open_page
+
+
+def api_get(url: str) -> Callable[[_Visitor], None]:
+    def call(user: _Visitor) -> None:
+        user.api(url)
+    call.__name__ = f"api {url}"
+    return call
+
+
+def request_page(user: _Visitor) -> None:
+    user.request_page()
+
+
+def dispute_page(user: _Visitor) -> None:
+    user.dispute_page()
+
+
+def village_board(user: _Visitor) -> None:
+    user.page(f"/deliberation/board/{user.me['village']}/", name="/deliberation/board/[code]/")
+
+
+def file_request(user: _Visitor) -> None:
+    user.file_request()
+
+
+def api_today(user: _Visitor) -> None:
+    user.api(f"/api/gridwork/today?grid={user.me['grid']}", name="/api/gridwork/today")
+
+
+def household(user: _Visitor) -> None:
+    pk = user.one("households")
+    if pk is not None:
+        user.page(f"/households/{pk}/", name="/households/[id]/")
+
+
+def quick_report(user: _Visitor) -> None:
+    user.file_request(region=user.me["grid"], channel="grid")
+
+
+def _village() -> str:
+    return str(random.choice(FIXTURE["villages"]))
+
+
+def public_board(user: _Visitor) -> None:
+    user.page(f"/deliberation/board/{_village()}/", name="/deliberation/board/[code]/")
+
+
+def public_board_api(user: _Visitor) -> None:
+    user.client.get(f"/api/deliberation/public/villages/{_village()}/board",
+                    name="/api/deliberation/public/villages/[code]/board")
+
+
+def legal_page(user: _Visitor) -> None:
+    user.page(f"/legal/village/{_village()}/", name="/legal/village/[code]/")
+
+
+def open311_services(user: _Visitor) -> None:
+    user.client.get("/open311/v2/services.json")
+
+
+def open311_status(user: _Visitor) -> None:
+    ids = FIXTURE["public_requests"]
+    if ids:
+        user.client.get(f"/open311/v2/requests.json?service_request_id={random.choice(ids)}",
+                        name="/open311/v2/requests.json?service_request_id=[id]")
+
+
+def open311_file(user: _Visitor) -> None:
+    form = {"api_key": FIXTURE["open311_key"], "service_code": random.choice(FIXTURE["categories"]),
+            "address_id": random.choice(FIXTURE["grids"]), "description": "负载测试：村道积水，请处理。"}
+    with user.client.post("/open311/v2/requests.json", name="/open311/v2/requests.json", catch_response=True,
+                          data=form) as response:
+        if response.status_code not in (200, 201):
+            response.failure(f"status {response.status_code}: {(response.text or '')[:200]}")
+
+
+HOME, REQUESTS, DISPUTES = page("/"), page("/requests/"), page("/disputes/")
+
+
+# -- the personas: their share of the people (weight) and how often each thing (task weights) ----
+
 class Resident(_Visitor):
     weight = 40
     persona = "resident"
-
-    @task(6)
-    def home(self) -> None:
-        self.page("/")
-
-    @task(3)
-    def my_requests(self) -> None:
-        self.page("/requests/")
-
-    @task(3)
-    def my_request(self) -> None:
-        self.request_page()
-
-    @task(4)
-    def my_points(self) -> None:
-        self.page("/points/me/")
-
-    @task(2)
-    def shops(self) -> None:
-        self.page("/points/shops/")
-
-    @task(2)
-    def village_board(self) -> None:
-        self.page(f"/deliberation/board/{self.me['village']}/", name="/deliberation/board/[code]/")
-
-    @task(2)
-    def api_my_requests(self) -> None:
-        self.api("/api/requests?queue=mine", name="/api/requests?queue=mine")
-
-    @task(1)
-    def api_file(self) -> None:
-        self.file_request()
+    tasks = {HOME: 6, REQUESTS: 3, request_page: 3, page("/points/me/"): 4, page("/points/shops/"): 2,
+             village_board: 2, api_get("/api/requests?queue=mine"): 2, file_request: 1}
 
 
 class GridWorker(_Visitor):
     weight = 25
     persona = "grid_worker"
-
-    @task(2)
-    def home(self) -> None:
-        self.page("/")
-
-    @task(4)
-    def today(self) -> None:
-        self.page("/gridwork/")
-
-    @task(2)
-    def api_today(self) -> None:
-        self.api(f"/api/gridwork/today?grid={self.me['grid']}", name="/api/gridwork/today")
-
-    @task(2)
-    def api_tasks(self) -> None:
-        self.api("/api/gridwork/tasks", name="/api/gridwork/tasks")
-
-    @task(3)
-    def requests(self) -> None:
-        self.page("/requests/")
-
-    @task(3)
-    def request(self) -> None:
-        self.request_page()
-
-    @task(3)
-    def household(self) -> None:
-        pk = self.one("households")
-        if pk is not None:
-            self.page(f"/households/{pk}/", name="/households/[id]/")
-
-    @task(1)
-    def quick_report_form(self) -> None:
-        self.page("/requests/new/?quick=1", name="/requests/new/?quick=1")
-
-    @task(1)
-    def quick_report(self) -> None:
-        self.file_request(region=self.me["grid"], channel="grid")
-
-    @task(1)
-    def disputes(self) -> None:
-        self.page("/disputes/")
+    tasks = {HOME: 2, page("/gridwork/"): 4, api_today: 2, api_get("/api/gridwork/tasks"): 2, REQUESTS: 3,
+             request_page: 3, household: 3, page("/requests/new/?quick=1"): 1, quick_report: 1, DISPUTES: 1}
 
 
 class VillageStaff(_Visitor):
     weight = 12
     persona = "village"
-
-    @task(2)
-    def home(self) -> None:
-        self.page("/")
-
-    @task(3)
-    def requests(self) -> None:
-        self.page("/requests/")
-
-    @task(3)
-    def request(self) -> None:
-        self.request_page()
-
-    @task(2)
-    def disputes(self) -> None:
-        self.page("/disputes/")
-
-    @task(2)
-    def dispute(self) -> None:
-        self.dispute_page()
-
-    @task(2)
-    def points(self) -> None:
-        self.page("/points/")
-
-    @task(1)
-    def awards(self) -> None:
-        self.page("/points/awards/")
-
-    @task(1)
-    def notices(self) -> None:
-        self.page("/deliberation/notices/")
-
-    @task(1)
-    def updates(self) -> None:
-        self.page("/gridwork/updates/")
-
-    @task(1)
-    def api_dispatch(self) -> None:
-        self.api("/api/requests?queue=dispatch", name="/api/requests?queue=dispatch")
+    tasks = {HOME: 2, REQUESTS: 3, request_page: 3, DISPUTES: 2, dispute_page: 2, page("/points/"): 2,
+             page("/points/awards/"): 1, page("/deliberation/notices/"): 1, page("/gridwork/updates/"): 1,
+             api_get("/api/requests?queue=dispatch"): 1}
 
 
 class Public(_Visitor):
     weight = 12
     persona = ""
-
-    def village(self) -> str:
-        return str(random.choice(FIXTURE["villages"]))
-
-    @task(5)
-    def board(self) -> None:
-        self.page(f"/deliberation/board/{self.village()}/", name="/deliberation/board/[code]/")
-
-    @task(1)
-    def api_board(self) -> None:
-        self.client.get(f"/api/deliberation/public/villages/{self.village()}/board",
-                        name="/api/deliberation/public/villages/[code]/board")
-
-    @task(1)
-    def legal(self) -> None:
-        self.page(f"/legal/village/{self.village()}/", name="/legal/village/[code]/")
-
-    @task(1)
-    def open311_services(self) -> None:
-        self.client.get("/open311/v2/services.json")
-
-    @task(1)
-    def open311_status(self) -> None:
-        ids = FIXTURE["public_requests"]
-        if ids:
-            self.client.get(f"/open311/v2/requests.json?service_request_id={random.choice(ids)}",
-                            name="/open311/v2/requests.json?service_request_id=[id]")
-
-    @task(1)
-    def open311_file(self) -> None:
-        with self.client.post("/open311/v2/requests.json", name="/open311/v2/requests.json",
-                              catch_response=True, data={
-                                  "api_key": FIXTURE["open311_key"],
-                                  "service_code": random.choice(FIXTURE["categories"]),
-                                  "address_id": random.choice(FIXTURE["grids"]),
-                                  "description": "负载测试：村道积水，请处理。"}) as response:
-            if response.status_code not in (200, 201):
-                response.failure(f"status {response.status_code}: {(response.text or '')[:200]}")
+    tasks = {public_board: 5, public_board_api: 1, legal_page: 1, open311_services: 1, open311_status: 1,
+             open311_file: 1}
 
 
 class TownshipStaff(_Visitor):
     weight = 5
     persona = "township"
-
-    @task(2)
-    def home(self) -> None:
-        self.page("/")
-
-    @task(2)
-    def requests(self) -> None:
-        self.page("/requests/")
-
-    @task(2)
-    def request(self) -> None:
-        self.request_page()
-
-    @task(2)
-    def disputes(self) -> None:
-        self.page("/disputes/")
-
-    @task(1)
-    def dispute(self) -> None:
-        self.dispute_page()
-
-    @task(1)
-    def stats(self) -> None:
-        self.page("/requests/stats/")
-
-    @task(1)
-    def dashboard(self) -> None:
-        self.page("/command/")
+    tasks = {HOME: 2, REQUESTS: 2, request_page: 2, DISPUTES: 2, dispute_page: 1, page("/requests/stats/"): 1,
+             page("/command/"): 1}
 
 
 class DepartmentStaff(_Visitor):
     weight = 3
     persona = "department"
-
-    @task(1)
-    def home(self) -> None:
-        self.page("/")
-
-    @task(3)
-    def requests(self) -> None:
-        self.page("/requests/")
-
-    @task(3)
-    def request(self) -> None:
-        self.request_page()
+    tasks = {HOME: 1, REQUESTS: 3, request_page: 3}
 
 
 class CountyStaff(_Visitor):
     weight = 3
     persona = "county"
-
-    @task(1)
-    def home(self) -> None:
-        self.page("/")
-
-    @task(3)
-    def dashboard(self) -> None:
-        self.page("/command/")
-
-    @task(2)
-    def wall(self) -> None:
-        self.page("/command/wall.json")
-
-    @task(1)
-    def request_stats(self) -> None:
-        self.page("/requests/stats/")
-
-    @task(1)
-    def dispute_stats(self) -> None:
-        self.page("/disputes/stats/")
+    tasks = {HOME: 1, page("/command/"): 3, page("/command/wall.json"): 2, page("/requests/stats/"): 1,
+             page("/disputes/stats/"): 1}
