@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shanzhi.core.models import StateChange
+from shanzhi.core.models import AuditEvent, StateChange
+from shanzhi.legal import services
 from shanzhi.legal.models import LegalAidApplication, LegalAidStep
+from shanzhi.regions.models import Resident
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +137,47 @@ def test_accept_needs_a_lawyer_of_the_county(legal, login):
     assert r.status_code == 422
     assert "lawyer_id" in r.json()["fields"]
     assert LegalAidApplication.objects.get().state == "submitted"
+
+
+def _dispute(legal, household):
+    from shanzhi.disputes import services as disputes
+
+    head = Resident.objects.get(household=household, relation="head")
+    other = Resident.objects.get(household=legal.households[1], relation="head")
+    return disputes.dispute_report(actor=legal.users["admin"], source="resident", summary="拖欠工资引发纠纷",
+                                   household=household, parties=[{"resident_id": head.pk},
+                                                                 {"side": "respondent", "resident_id": other.pk}])
+
+
+def test_application_linked_to_a_dispute(legal, login, client):
+    users = legal.users
+    dispute = _dispute(legal, legal.households[0])
+    # The applicant names the dispute they are a party to.
+    r = _apply(login(users["resident"]), dispute_id=dispute.pk)
+    assert r.status_code == 201, r.content
+    assert r.json()["dispute_id"] == dispute.pk
+    assert list(dispute.legal_aid_applications.values_list("pk", flat=True)) == [r.json()["id"]]
+    # A dispute they are no party to, or none at all: 422, nothing written.
+    far = _dispute(legal, legal.households[3])
+    for bad in (far.pk, 999999):
+        r = _apply(login(users["resident"]), dispute_id=bad)
+        assert r.status_code == 422
+        assert "dispute_id" in r.json()["fields"]
+    assert LegalAidApplication.objects.count() == 1
+
+    # Linked later, on the page: by the justice office, not by the applicant.
+    case_id = _apply(login(users["resident"])).json()["id"]
+    client.force_login(users["resident"])
+    assert client.post(f"/legal/{case_id}/dispute/", {"dispute_id": dispute.pk}).status_code == 403
+    client.force_login(users["township_staff"])
+    assert f'action="/legal/{case_id}/dispute/"' in client.get(f"/legal/{case_id}/").content.decode()
+    assert client.post(f"/legal/{case_id}/dispute/", {"dispute_id": dispute.pk}).status_code == 302
+    case = LegalAidApplication.objects.get(pk=case_id)
+    assert case.dispute_id == dispute.pk
+    assert f"/disputes/{dispute.pk}/" in client.get(f"/legal/{case_id}/").content.decode()
+    assert AuditEvent.objects.filter(action="legal_aid.link_dispute").count() == 1
+    # Once closed the link stays as it was.
+    services.legal_aid_reject(actor=users["township_staff"], case=case, reason="不符合条件")
+    client.post(f"/legal/{case_id}/dispute/", {"dispute_id": ""})
+    case.refresh_from_db()
+    assert case.dispute_id == dispute.pk
