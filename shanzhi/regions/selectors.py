@@ -45,9 +45,26 @@ def region_ref(viewer: Any, code: str | None, *, field: str) -> Region | None:
 
 
 def region_children(viewer: Any, region: Region) -> QuerySet[Region]:
-    """Children the viewer may see, each with a live count of the households under it
-    that the viewer may see (one query)."""
+    """Children the viewer may see (their household counts: ``household_counts``)."""
     return access.scope(viewer, "region.view", region.children.all()).order_by("code")
+
+
+def household_counts(viewer: Any, region: Region) -> tuple[dict[str, int], int]:
+    """How many households the viewer may see under each child of ``region`` (by child
+    code) and under ``region`` in all. One grouped query: a row per distinct place under the
+    region, folded into its child here."""
+    rows = (households(viewer, region=region).order_by()
+            .values("region_path").annotate(n=Count("id")).values_list("region_path", "n"))
+    by_child: dict[str, int] = {}
+    total = 0
+    depth = len(region.path)
+    for path, n in rows:
+        total += n
+        rest = path[depth:]
+        if rest:
+            code = rest.split(tree.SEP, 1)[0]
+            by_child[code] = by_child.get(code, 0) + n
+    return by_child, total
 
 
 def breadcrumbs(region: Region) -> list[Region]:

@@ -10,13 +10,13 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from shanzhi.core import access, tree
+from shanzhi.core import access
 from shanzhi.core.access import Viewer
 from shanzhi.core.errors import DomainError, NotFound, PermissionDenied
 from shanzhi.regions import selectors
@@ -83,21 +83,3 @@ def home_regions(viewer: Viewer) -> QuerySet[Region]:
     if viewer.is_admin:
         return visible.filter(parent__isnull=True)
     return visible.none()
-
-
-def household_counts(viewer: Viewer, region: Region) -> tuple[dict[str, int], int]:
-    """How many households the viewer may see under each child of ``region`` (by child
-    code) and under ``region`` in all. One grouped query: a row per distinct place under the
-    region, folded into its child here."""
-    rows = (selectors.households(viewer, region=region).order_by()
-            .values("region_path").annotate(n=Count("id")).values_list("region_path", "n"))
-    by_child: dict[str, int] = {}
-    total = 0
-    depth = len(region.path)
-    for path, n in rows:
-        total += n
-        rest = path[depth:]
-        if rest:
-            code = rest.split(tree.SEP, 1)[0]
-            by_child[code] = by_child.get(code, 0) + n
-    return by_child, total

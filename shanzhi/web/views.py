@@ -16,7 +16,7 @@ from shanzhi.regions import selectors, services
 from shanzhi.regions.models import Household, Region
 from shanzhi.web import registry
 from shanzhi.web.forms import LoginForm
-from shanzhi.web.pages import home_regions, household_counts, page_view, paginate, viewer_of
+from shanzhi.web.pages import home_regions, page_view, paginate, viewer_of
 
 # Levels whose page lists the households under it (below a village the lists stay short;
 # above it they would be whole townships).
@@ -66,7 +66,7 @@ def map_index(request: HttpRequest) -> HttpResponse:
 def region(request: HttpRequest, code: str) -> HttpResponse:
     viewer = viewer_of(request)
     place = selectors.region_get(viewer, code=code)
-    counts, total = household_counts(viewer, place)
+    counts, total = selectors.household_counts(viewer, place)
     children = [(child, counts.get(child.code, 0)) for child in selectors.region_children(viewer, place)]
     households = None
     if place.level in HOUSEHOLD_LIST_LEVELS:
