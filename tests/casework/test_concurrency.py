@@ -4,9 +4,7 @@ at once. On PostgreSQL (CI's second run) and on the SQLite test file alike."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
-from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -16,26 +14,7 @@ from shanzhi.core.models import Notification, StateChange
 from shanzhi.people.models import Role
 from tests import factories
 from tests.casework.conftest import file_request
-
-
-def _race(n, target):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+from tests.concurrency import race
 
 
 def test_two_staff_accept_the_same_request_one_wins_the_other_gets_409(shared_db, county, categories):
@@ -52,7 +31,7 @@ def test_two_staff_accept_the_same_request_one_wins_the_other_gets_409(shared_db
         response = client.post(f"/api/requests/{req.pk}/accept", {}, content_type="application/json")
         return response.status_code, response.json()
 
-    results = _race(2, accept)
+    results = race(2, accept)
     statuses = sorted(status for status, _body in results)
     assert statuses == [200, 409], results
     loser = next(body for status, body in results if status == 409)
@@ -68,7 +47,7 @@ def test_two_sweeps_at_once_escalate_each_request_once(shared_db, county, catego
     past = timezone.now() - dt.timedelta(minutes=1)
     ServiceRequest.objects.filter(pk__in=[r.pk for r in reqs]).update(escalation_due=past)
     now = timezone.now()
-    results = _race(2, lambda i: services.sweep(now=now, batch=4)["escalated"])
+    results = race(2, lambda i: services.sweep(now=now, batch=4)["escalated"])
     assert sum(results) == 6, results
     assert set(ServiceRequest.objects.values_list("level", "escalation_count", "state")) == {
         ("township", 1, "escalated")}
