@@ -9,24 +9,26 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connections
+from django.db import connection, connections, transaction
 
 from shanzhi.casework import services as casework
 from shanzhi.casework.models import Category, ServiceRequest
-from shanzhi.core import backup
+from shanzhi.core import audit, backup
 from shanzhi.core.models import Notification
 from shanzhi.ledger import services as ledger
 from shanzhi.points import services as points_services
 from shanzhi.regions.models import Household
 from tests import factories
 from tests.casework.conftest import image_bytes
-from tests.concurrency import shared_db  # noqa: F401 (fixture)
+from tests.concurrency import race, shared_db  # noqa: F401 (fixture)
 from tests.core.processes import database_url, run_shanzhi, subprocess_env
 from tests.points.conftest import award, build_setup
 
@@ -157,3 +159,41 @@ def test_restore_refuses_a_damaged_or_foreign_file_and_asks_before_overwriting(m
     assert asked.returncode == 2
     assert "--yes" in asked.stderr
     assert backup.table_fingerprints() == before
+
+
+@pytest.mark.usefixtures("shared_db")
+def test_a_backup_taken_while_others_write_is_one_consistent_state(media):
+    """Writers keep committing (an audit entry and a household each time) while the backup
+    runs: the file holds one moment, the manifest's counts are that moment's, and a restore
+    gives exactly those counts back."""
+    county = factories.small_county()
+    grid = county.grids[0]
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write(i: int) -> int:
+        n = 0
+        while not stop.is_set():
+            with transaction.atomic():
+                home = factories.household(grid, number=f"W{i}{n:05d}", members=1)
+                audit.record(actor=None, action="test.write", target=home, region_path=home.region_path)
+            n += 1
+        return n
+
+    writers = threading.Thread(target=lambda: written.extend(race(2, write)))
+    writers.start()
+    try:
+        time.sleep(1)  # the writers are under way
+        file, manifest = backup.backup(media.parent / "live.tar.gz")
+    finally:
+        stop.set()
+        writers.join(60)
+    assert all(isinstance(n, int) for n in written), written
+    assert sum(written) > 0
+    households, residents = manifest.counts["regions_household"], manifest.counts["regions_resident"]
+    # Each write added a household and its one resident together: the copy holds whole writes.
+    assert households - 18 == residents - 18 * 3
+    assert manifest.counts["core_auditevent"] >= households - 18
+    call_command("restore", str(file), "--yes", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        assert backup.table_counts(cursor) == manifest.counts
