@@ -146,8 +146,8 @@ def public_board(user: _Visitor) -> None:
 
 
 def public_board_api(user: _Visitor) -> None:
-    user.client.get(f"/api/deliberation/public/villages/{_village()}/board",
-                    name="/api/deliberation/public/villages/[code]/board")
+    user.api(f"/api/deliberation/public/villages/{_village()}/board",
+             name="/api/deliberation/public/villages/[code]/board")
 
 
 def legal_page(user: _Visitor) -> None:
@@ -155,14 +155,14 @@ def legal_page(user: _Visitor) -> None:
 
 
 def open311_services(user: _Visitor) -> None:
-    user.client.get("/open311/v2/services.json")
+    user.api("/open311/v2/services.json")
 
 
 def open311_status(user: _Visitor) -> None:
     ids = FIXTURE["public_requests"]
     if ids:
-        user.client.get(f"/open311/v2/requests.json?service_request_id={random.choice(ids)}",
-                        name="/open311/v2/requests.json?service_request_id=[id]")
+        user.api(f"/open311/v2/requests.json?service_request_id={random.choice(ids)}",
+                 name="/open311/v2/requests.json?service_request_id=[id]")
 
 
 def open311_file(user: _Visitor) -> None:

@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -37,6 +38,7 @@ OUT = ROOT / "bench" / "out"
 BIN = Path(sys.executable).parent
 PG_SERVER = os.environ.get("LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432")
 PG_NAME = "load_bench"
+SERVER_ERROR = re.compile(r"\b(status|HTTPError|HTTP) ?5\d\d\b")  # how locust and the locustfile word a 5xx
 
 # The rate limits per client address (SHANZHI_RATE_LIMITS in shanzhi/settings.py; empty = off)
 # would turn a load that all comes from 127.0.0.1 into 429s. The run does not log in, so the
@@ -97,7 +99,10 @@ class Server:
         self.log = log.open("w")
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "shanzhi.wsgi", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-             "-b", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "60"],
+             "-b", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "60",
+             # The app is loaded once before the workers fork, so all five answer from the first
+             # request instead of some still importing Django while the load starts.
+             "--preload"],
             env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -171,7 +176,8 @@ def _read_stats(prefix: Path) -> tuple[list[dict[str, Any]], dict[str, Any], lis
 def _print(database: str, result: dict[str, Any]) -> None:
     o = result["overall"]
     print(f"\n{database}: {o['rps']} requests/s, p50 {o['p50']:.0f} ms, p95 {o['p95']:.0f} ms, p99 {o['p99']:.0f} ms, "
-          f"{o['failures']} failed of {o['requests']} ({result['error_rate'] * 100:.2f} %); "
+          f"{o['failures']} failed of {o['requests']} ({result['error_rate'] * 100:.2f} %, "
+          f"{result['server_errors']} server errors); "
           f"{result['users']} users, {result['duration_s']} s; load average {result['load_before']} -> "
           f"{result['load_after']}; server CPU {result['server_cpu_ms_per_request']} ms per request")
     width = max(len(r["route"]) for r in result["routes"]) + 2
@@ -232,7 +238,7 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
         "database": database, "size": size, "started": stamp, "users": args.users, "duration_s": args.duration,
         "ramp_s": round(ramp, 1), "wait_s": args.wait, "workers": args.workers, "threads": args.threads,
         "overall": overall, "error_rate": (overall.get("failures", 0) / requests) if requests else 1.0,
-        "server_errors": sum(f["count"] for f in failures if " 5" in f" {f['error']}" or "HTTPError 5" in f["error"]),
+        "server_errors": sum(f["count"] for f in failures if SERVER_ERROR.search(f["error"])),
         "routes": routes, "failures": failures, "load_before": load_before, "load_after": load_after,
         "cpus": os.cpu_count(), "server_cpu_s": round(cpu_used, 1),
         # The server's CPU over the whole locust run (the ramp included) per request counted after it.
