@@ -253,10 +253,10 @@ def run_one(database: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--duration", type=int, default=90, help="seconds of measured load (after the ramp)")
+    parser.add_argument("--duration", type=int, default=90, help="seconds of load (the ramp is in them, not counted)")
     parser.add_argument("--users", type=int, default=300, help="simulated people at once")
     parser.add_argument("--spawn-rate", type=int, default=0, help="people started per second (default users/5)")
     parser.add_argument("--wait", default="0.5,1.5", help="pause between one person's requests, min,max seconds")
