@@ -25,6 +25,7 @@ from shanzhi.deliberation.models import (
     Stage,
     VoteBasis,
 )
+from shanzhi.web.forms import add_domain_error, set_choices
 
 
 class DomainForm(forms.Form):
@@ -33,22 +34,11 @@ class DomainForm(forms.Form):
     template_name = "deliberation/parts/form_fields.html"
 
     def add_domain_error(self, exc: DomainError) -> None:
-        placed = False
-        for name, message in exc.fields.items():
-            key = name.split(".", 1)[0]
-            if key in self.fields:
-                self.add_error(key, str(message))
-                placed = True
-        if not placed:
-            self.add_error(None, str(exc.message))
+        add_domain_error(self, exc)
 
 
 def _queryset(field: forms.Field, queryset: Any) -> None:
     cast(forms.ModelChoiceField, field).queryset = queryset
-
-
-def _choices(field: forms.Field, choices: Any) -> None:
-    cast(forms.ChoiceField, field).choices = choices
 
 
 def _date(**kwargs: Any) -> forms.DateField:
@@ -178,7 +168,7 @@ class StageMeetingForm(DomainForm):
     def __init__(self, *args: Any, bodies: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if bodies:
-            _choices(self.fields["body"], [(b, Body(b).label) for b in bodies])
+            set_choices(self.fields["body"], [(b, Body(b).label) for b in bodies])
         self.fields["held_on"].initial = timezone.localdate()
 
 
@@ -251,7 +241,7 @@ class NoticeForm(DomainForm):
     def __init__(self, *args: Any, places: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields = {"region": village_field(places, label=_("Posted by")), **self.fields}
-        _choices(self.fields["category"], [(str(Board(board).label), [(c, Category(c).label) for c in cats])
+        set_choices(self.fields["category"], [(str(Board(board).label), [(c, Category(c).label) for c in cats])
                                            for board, cats in BOARD_CATEGORIES.items()])
 
 
