@@ -269,7 +269,7 @@ def _pg_dump(out: Path) -> tuple[list[list[str]], dict[str, int]]:
         counts = table_counts(cursor)
         migrations = applied_migrations(cursor)
         _run([tool, *args, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
-              "--schema=public", "--file", str(out), str(connection.settings_dict["NAME"])], env, "pg_dump")
+              "--file", str(out), str(connection.settings_dict["NAME"])], env, "pg_dump")
     return migrations, counts
 
 
@@ -367,12 +367,21 @@ def _sqlite_restore(db_file: Path) -> None:
 def _pg_restore(dump: Path) -> None:
     pg_restore, psql = pg_tool("pg_restore"), pg_tool("psql")
     args, env = _pg_args_env()
-    script = dump.with_suffix(".sql")
-    _run([pg_restore, "--no-owner", "--no-privileges", "--file", str(script), str(dump)], env, "pg_restore")
+    script, listing = dump.with_suffix(".sql"), dump.with_suffix(".list")
+    # The public schema itself is made below, whether or not the dump has an entry for it
+    # (a database whose public schema was recreated has one).
+    toc = subprocess.run([pg_restore, "--list", str(dump)], env=env, capture_output=True, text=True, check=False)
+    if toc.returncode != 0:
+        raise BackupError(f"pg_restore --list failed ({toc.returncode}): {toc.stderr.strip()[-2000:]}")
+    listing.write_text("".join(line for line in toc.stdout.splitlines(keepends=True)
+                               if not re.search(r"\bSCHEMA - public\b", line)))
+    _run([pg_restore, "--no-owner", "--no-privileges", "--use-list", str(listing), "--file", str(script), str(dump)],
+         env, "pg_restore")
     # One transaction: the old schema is dropped and the backup's loaded, or nothing happens.
     _run([psql, *args, "--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1",
           "--dbname", str(connection.settings_dict["NAME"]),
-          "--command", "DROP SCHEMA IF EXISTS public CASCADE;",  # the dump (--schema=public) creates it
+          # A whole-database dump takes the public schema as given (and brings its extensions).
+          "--command", "DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;",
           "--file", str(script)], env, "restoring the database with psql")
 
 
