@@ -19,8 +19,6 @@ import pytest
 from tests import factories
 from tests.browser import fits, log_in
 
-pytestmark = pytest.mark.browser
-
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}
@@ -55,6 +53,8 @@ class Journey:
         self.name = name
         self.folder = SHOTS / name
         self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):  # a step renamed or gone leaves no stale picture
+            old.unlink()
         self.context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -79,6 +79,11 @@ class Journey:
         names are their user names)."""
         log_in(self.page, self.base, username, factories.PASSWORD)
         self.see_heading(f"{username}，您好")
+
+    def home(self) -> None:
+        """Back to the home page by the 善治 mark at the top, as on every page."""
+        with self.page.expect_navigation():
+            self.page.locator("a.brand").click()
 
     def goto(self, path: str) -> Any:
         return self.page.goto(self.base + path)

@@ -36,7 +36,7 @@ def test_a_grid_worker_reports_dispatches_and_settles_a_dispute(journey, live_co
     j.step("quick-report-filed")
 
     # 网格派单: the resident's request, to the county water bureau.
-    j.goto("/")
+    j.home()
     j.click("全部诉求")
     j.click("待派单")
     j.step("to-dispatch")
@@ -50,13 +50,14 @@ def test_a_grid_worker_reports_dispatches_and_settles_a_dispute(journey, live_co
     with j.page.expect_navigation():
         j.page.locator("#req-dispatch").locator("..").get_by_role("button", name="提交").click()
     j.no_form_errors()
+    j.see("已完成:派单。")
     j.see("县水务局")
     j.step("dispatched")
     asked.refresh_from_db()
     assert (asked.state, asked.assignee_department_id) == ("dispatched", live_county.department.pk)
 
     # 随手调: two neighbours' quarrel, settled where it happened.
-    j.goto("/")
+    j.home()
     j.click("随手调")
     j.see_heading("随手调")
     j.step("on-the-spot")

@@ -37,7 +37,7 @@ def test_a_resident_files_a_request_and_rates_the_result(journey, live_county):
     services.request_accept(actor=users["department_staff"], request=request)
     services.request_resolve(actor=users["department_staff"], request=request, result="已更换破裂水管，恢复供水。")
 
-    j.goto("/")
+    j.home()
     j.click(f"#{request.number}", exact=False)
     j.see("已更换破裂水管，恢复供水。")
     j.see_heading("评价办理结果")
