@@ -4,8 +4,8 @@ services and selectors only.
 
 A request outside the caller's scope answers 404 like an unknown one; a step the caller's
 role may not take on a request they can see answers 403; a step not allowed from the
-request's state answers 422 on ``state``; two people taking the same step at once: one wins,
-the other gets 409.
+request's state answers 409 (a conflict with the request as it is now) on ``state``, as does
+the slower of two people taking the same step at once.
 """
 
 
@@ -91,7 +91,9 @@ def _photo(obj: Any) -> dict[str, Any]:
             "width": obj.width, "height": obj.height, "url": reverse("casework:photo", args=[obj.pk])}
 
 
-class RequestRow(Schema):
+class RequestFields(Schema):
+    """What a list row and a request's detail both show."""
+
     id: int
     number: str
     state: str
@@ -115,6 +117,8 @@ class RequestRow(Schema):
     rating: int | None = None
     merged_into_id: int | None = None
 
+
+class RequestRow(RequestFields):
     @staticmethod
     def resolve_department(obj: ServiceRequest) -> Any:
         return obj.assignee_department
@@ -135,29 +139,9 @@ def _overdue(obj: ServiceRequest) -> bool:
     return (obj.accepted_at is None and obj.response_due < now) or obj.resolve_due < now
 
 
-class RequestDetail(Schema):
-    id: int
-    number: str
-    state: str
-    state_label: str
-    level: str
-    category: Ref
-    description: str
-    address: str
-    region: Ref
-    household_id: int | None = None
-    channel: str
-    handler_kind: str
-    department: DepartmentRef | None = None
-    member: str | None = None
-    submitted_at: dt.datetime
-    response_due: dt.datetime
-    resolve_due: dt.datetime
-    accepted_at: dt.datetime | None = None
-    resolved_at: dt.datetime | None = None
-    overdue: bool
-    rating: int | None = None
-    merged_into_id: int | None = None
+class RequestDetail(RequestFields):
+    """A request with everything its page shows (the list row, see ``_detail``, and more)."""
+
     latitude: float | None = None
     longitude: float | None = None
     attributes: dict[str, Any]
@@ -244,9 +228,31 @@ class ListFilters(Schema):
 
 
 class SimilarFilters(Schema):
+    category: str = Field(..., max_length=32, description="the category's code")
+    title: str = Field("", max_length=200, description="what the person has typed so far")
+    household_id: int | None = Field(None, description="staff: the household asking")
+    household: str | None = Field(None, max_length=32, description="staff: the household's number, as typed")
+    region: str | None = Field(None, max_length=20, description="staff: the place of a public matter (code)")
+    limit: int = Field(selectors.SIMILAR_SHOWN, ge=1, le=10)
+
+
+class SimilarOut(Schema):
+    id: int
+    number: str
     category: str
-    household_id: int | None = None
-    region: str | None = None
+    excerpt: str = Field(..., description="the start of what was asked (no name, phone or address)")
+    state_label: str
+    submitted_at: dt.datetime
+    place: str
+    followers: int = Field(..., description="residents who said \"me too\"")
+    same_grid: bool
+    following: bool = Field(..., description="the caller follows it already (or asked it)")
+
+
+class FollowOut(Schema):
+    id: int
+    following: bool
+    added: bool = Field(..., description="false if the caller followed it already")
 
 
 class StatsFilters(Schema):
@@ -394,17 +400,29 @@ def list_requests(request: HttpRequest, filters: ListFilters = Query(...)) -> An
                               region=region, level=filters.level, q=filters.q)
 
 
-@router.get("/requests/similar", response=list[RequestRow], summary="Open requests like the one being filed")
+@router.get("/requests/similar", response=list[SimilarOut], url_name="request_similar",
+            summary="Before filing: open requests like the one being typed (at most 10)")
 def similar_requests(request: HttpRequest, filters: SimilarFilters = Query(...)) -> Any:
+    """Same category, same village, last 30 days, the closest to ``title`` first. A resident
+    gets those around their home; staff name the household or the place."""
     viewer = access.viewer_for(request.user)
-    access.require_any_role(viewer, "request.merge")
-    household = _household(viewer, filters.household_id)
-    region = region_selectors.region_ref(viewer, filters.region, field="region")
-    if household is None and region is None:
-        raise ValidationError(_("Name a household or a place."), field="region")
-    path = household.region_path if household else region.path  # type: ignore[union-attr]
-    county = _county_for(viewer, household, None, region)
-    return selectors.similar(viewer, category=selectors.category_get(county, filters.category), region_path=path)
+    access.require_any_role(viewer, "request.submit")
+    household = region = None
+    if selectors.files_for_others(viewer):
+        household = _household(viewer, filters.household_id)
+        if household is None and filters.household:
+            household = selectors.household_by_number(viewer, filters.household, field="household")
+        region = region_selectors.region_ref(viewer, filters.region, field="region")
+    return selectors.similar_before_filing(viewer, category_code=filters.category, text=filters.title,
+                                           household=household, region=region, limit=filters.limit)
+
+
+@router.post("/requests/{int:request_id}/follow", response=FollowOut,
+             summary="\"Me too\" (关注): follow a similar open request instead of filing it again")
+def follow(request: HttpRequest, request_id: int) -> Any:
+    req = selectors.request_to_follow(request.user, request_id)
+    added = services.request_follow(actor=request.user, request=req)
+    return {"id": req.pk, "following": True, "added": added}
 
 
 @router.get("/requests/stats", response=list[FiguresOut], summary="Statistics for the command centre")

@@ -23,10 +23,11 @@ from django.utils import timezone
 
 from shanzhi.casework import services
 from shanzhi.casework.flow import REQUEST_FLOW, State
-from shanzhi.casework.models import Category, Channel, HandlerKind, Level, Open311Client, ServiceRequest
+from shanzhi.casework.models import Category, Channel, HandlerKind, Open311Client, ServiceRequest
 from shanzhi.casework.open311 import DEMO_API_KEY
 from shanzhi.core import tree
 from shanzhi.core.models import StateChange
+from shanzhi.core.tiers import Level, handling_path
 from shanzhi.people.models import Department
 from shanzhi.regions.models import Household, Region, Resident
 
@@ -151,7 +152,7 @@ def _one(rng: random.Random, now: dt.datetime, county: Region, category: Categor
     if req.household_id is None:
         req.resident_id = None
         req.contact_name = ""
-    req.handling_path = services.handling_path(level, region_path, county.path)
+    req.handling_path = handling_path(level, region_path, county.path)
     staff = {Channel.GRID: "网格员", Channel.HOTLINE: "12345热线", Channel.SERVICE_CENTRE: "党群服务中心"}
     steps: list[Any] = [("create", State.SUBMITTED, staff.get(channel, ""), submitted, "")]
     fate = rng.random()
@@ -176,7 +177,7 @@ def _one(rng: random.Random, now: dt.datetime, county: Region, category: Categor
         up = Level.COUNTY if level == Level.TOWNSHIP or rng.random() < 0.3 else Level.TOWNSHIP
         at = min(now, req.response_due + dt.timedelta(minutes=5))
         req.state, req.level, req.escalated_at, req.state_changed_at = State.ESCALATED, up, at, at
-        req.handling_path = services.handling_path(up, region_path, county.path)
+        req.handling_path = handling_path(up, region_path, county.path)
         req.escalation_count = 1 if up == Level.TOWNSHIP or level == Level.TOWNSHIP else 2
         req.escalation_due = None if up == Level.COUNTY else now + dt.timedelta(hours=rng.uniform(1, 20))
         req.handler_kind, req.assignee_department_id = "", None

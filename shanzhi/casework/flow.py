@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.core import access, workflow
+from shanzhi.core import access, tiers, workflow
 
 
 class State:
@@ -35,24 +35,6 @@ class State:
     MERGED = "merged"
 
 
-def _grants_at_or_above(viewer: access.Viewer, action: str, path: str) -> bool:
-    allowed = access.ROLE_ACTIONS
-    # A department position's seat is no place of responsibility: departments act through
-    # what is dispatched to them.
-    return any(g.region_path and not g.department_id and path.startswith(g.region_path)
-               and action in allowed.get(g.role, ()) for g in viewer.grants)
-
-
-def at_level(action: str) -> Any:
-    """Guard: the viewer works at or above the region now responsible for the request."""
-
-    def guard(case: Any, viewer: access.Viewer) -> bool:
-        return viewer.is_admin or _grants_at_or_above(viewer, action, case.handling_path)
-
-    guard.__name__ = f"at_level[{action}]"
-    return guard
-
-
 def is_handler_of(case: Any, viewer: access.Viewer, action: str) -> bool:
     if viewer.is_admin:
         return True
@@ -62,7 +44,7 @@ def is_handler_of(case: Any, viewer: access.Viewer, action: str) -> bool:
     if kind == "member":
         return viewer.user is not None and case.assignee_user_id == viewer.user.pk
     if kind == "level":
-        return _grants_at_or_above(viewer, action, case.handling_path)
+        return tiers.grants_at_or_above(viewer, action, case.handling_path)
     return False
 
 
@@ -88,7 +70,7 @@ def is_requester(case: Any, viewer: access.Viewer) -> bool:
 def may_escalate(case: Any, viewer: access.Viewer) -> bool:
     if case.level == "county":
         return False
-    return at_level("request.escalate")(case, viewer) or is_handler_of(case, viewer, "request.escalate")
+    return tiers.at_level("request.escalate")(case, viewer) or is_handler_of(case, viewer, "request.escalate")
 
 
 BEFORE_HANDLING = [State.SUBMITTED, State.RETURNED, State.ESCALATED, State.REOPENED]
@@ -116,9 +98,9 @@ REQUEST_FLOW = workflow.Workflow(
     transitions=[
         # 网格派单: to a department, a Party member, or kept by the responsible level.
         T("dispatch", [State.SUBMITTED, State.RETURNED, State.ESCALATED, State.REOPENED], State.DISPATCHED,
-          "request.dispatch", _("dispatch"), guard=at_level("request.dispatch"), stamp="dispatched_at"),
+          "request.dispatch", _("dispatch"), guard=tiers.at_level("request.dispatch"), stamp="dispatched_at"),
         T("reassign", [State.DISPATCHED, State.ACCEPTED, State.IN_PROGRESS], State.DISPATCHED,
-          "request.reassign", _("reassign"), note_required=True, guard=at_level("request.reassign"),
+          "request.reassign", _("reassign"), note_required=True, guard=tiers.at_level("request.reassign"),
           stamp="dispatched_at"),
         # 部门接单 (or the Party member, or the grid itself).
         T("accept", [State.DISPATCHED, State.ESCALATED, State.REOPENED], State.ACCEPTED, "request.accept",
@@ -136,11 +118,11 @@ REQUEST_FLOW = workflow.Workflow(
         T("escalate", OPEN_UNRESOLVED, State.ESCALATED, "request.escalate", _("escalate"), note_required=True,
           guard=may_escalate, stamp="escalated_at"),
         T("reject", BEFORE_HANDLING, State.REJECTED, "request.reject", _("reject"), note_required=True,
-          guard=at_level("request.reject"), stamp="closed_at"),
+          guard=tiers.at_level("request.reject"), stamp="closed_at"),
         T("merge", [State.SUBMITTED, State.DISPATCHED, State.RETURNED, State.ESCALATED], State.MERGED,
-          "request.merge", _("merge into another request"), guard=at_level("request.merge"), stamp="closed_at"),
+          "request.merge", _("merge into another request"), guard=tiers.at_level("request.merge"), stamp="closed_at"),
         T("close", [State.RESOLVED, State.RATED], State.CLOSED, "request.close", _("close"),
-          guard=at_level("request.close"), stamp="closed_at"),
+          guard=tiers.at_level("request.close"), stamp="closed_at"),
     ],
     terminal=[State.CLOSED, State.REJECTED, State.MERGED],
     stamp_field="state_changed_at",

@@ -8,7 +8,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shanzhi.casework.models import DESCRIPTION_MAX, Channel, HandlerKind
-from shanzhi.core.errors import DomainError
 
 
 def _choices(form: forms.Form, name: str, choices: list[Any]) -> None:
@@ -84,15 +83,3 @@ class RateForm(forms.Form):
 class MergeForm(forms.Form):
     main = forms.IntegerField(label=_("Number of the main request"), min_value=1)
 
-
-def add_domain_error(form: forms.Form, exc: DomainError, *, aliases: dict[str, str] | None = None) -> None:
-    """Show a service's error on the form field it names (or above the form)."""
-    aliases = aliases or {}
-    shown = False
-    for name, message in exc.fields.items():
-        target = aliases.get(name, name.split(".", 1)[0])
-        if target in form.fields:
-            form.add_error(target, str(message))
-            shown = True
-    if not shown:
-        form.add_error(None, str(exc.message))

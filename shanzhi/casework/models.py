@@ -22,28 +22,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shanzhi.casework.flow import REQUEST_FLOW
+from shanzhi.casework.flow import OPEN_UNRESOLVED, REQUEST_FLOW
 from shanzhi.core.sla import Unit
+from shanzhi.core.tiers import Level
 
 DESCRIPTION_MAX = 2000
 MAX_PHOTOS = 6
-
-
-class Level(models.TextChoices):
-    """Tiered handling (分级处置): small matters stay in the village, big ones go to the
-    township, hard ones to the county."""
-
-    VILLAGE = "village", _("village")
-    TOWNSHIP = "township", _("township")
-    COUNTY = "county", _("county")
-
-
-LEVEL_ORDER = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
-
-
-def next_level(level: str) -> str | None:
-    i = LEVEL_ORDER.index(Level(level))
-    return LEVEL_ORDER[i + 1] if i + 1 < len(LEVEL_ORDER) else None
 
 
 class Category(models.Model):
@@ -161,6 +145,11 @@ class HandlerKind(models.TextChoices):
     LEVEL = "level", _("handled by the responsible level itself")
 
 
+# The requests the escalation sweep looks at: open, not yet resolved, with a deadline for the
+# level now responsible (the condition of the sweep's partial index, and of its query).
+ESCALATION_CLOCK = Q(escalation_due__isnull=False) & Q(state__in=OPEN_UNRESOLVED)
+
+
 class ServiceRequest(models.Model):
     # Every index is written again by each step (a step changes indexed columns, so no
     # in-place update): only the indexes the queries use are kept; the foreign keys that are
@@ -270,9 +259,10 @@ class ServiceRequest(models.Model):
                                    name="casework_member_handler_named"),
         ]
         indexes = [
-            # The sweep: only requests still on a clock are in these indexes, so finding the
-            # overdue ones costs what they are, not what the whole table is.
-            models.Index(fields=["escalation_due"], condition=Q(escalation_due__isnull=False),
+            # The sweep: only open requests still on a clock are in this index (its query
+            # filters on ESCALATION_CLOCK too), so finding the overdue ones costs what they
+            # are, not what the whole table is; the same for closing resolved ones.
+            models.Index(fields=["escalation_due"], condition=ESCALATION_CLOCK,
                          name="casework_escalation_due_idx"),
             models.Index(fields=["auto_close_at"], condition=Q(auto_close_at__isnull=False),
                          name="casework_auto_close_idx"),

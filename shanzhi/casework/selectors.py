@@ -4,6 +4,7 @@ statistics the command centre reuses."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,14 +19,15 @@ from shanzhi.casework.models import (
     Category,
     Follower,
     HandlerKind,
-    Level,
     RequestPhoto,
     ServiceRequest,
 )
 from shanzhi.core import access, tree
 from shanzhi.core.errors import NotFound, ValidationError
+from shanzhi.core.tiers import Level
 from shanzhi.people.models import Department, PartyMember
-from shanzhi.regions.models import Region
+from shanzhi.regions import selectors as region_selectors
+from shanzhi.regions.models import Household, Region
 
 QUEUES = ("mine", "dispatch", "incoming", "escalated", "overdue", "open", "all")
 SIMILAR_WINDOW = dt.timedelta(days=30)
@@ -207,8 +209,18 @@ REQUEST_FLOW_OPEN = [v for v in STATE_VALUES if v not in REQUEST_FLOW.terminal]
 
 
 def request_get(viewer: Any, pk: Any) -> ServiceRequest:
-    return access.get_for(viewer, "request.view", _with_joins(ServiceRequest.objects.all()).select_related(
-        "household", "resident", "merged_into", "suggested_department", "filed_by", "assignee_user"), pk=pk)
+    """A request the viewer may see: in their scope, or one they follow ("me too", or the
+    reporter of a duplicate merged into it)."""
+    qs = _with_joins(ServiceRequest.objects.all()).select_related(
+        "household", "resident", "merged_into", "suggested_department", "filed_by", "assignee_user")
+    try:
+        return access.get_for(viewer, "request.view", qs, pk=pk)
+    except NotFound:
+        v = _viewer(viewer)
+        req = qs.filter(pk=pk).first() if v.user is not None and str(pk).isdigit() else None
+        if req is None or not _follows(v, req):
+            raise
+        return req
 
 
 def request_for(viewer: Any, action: str, pk: Any) -> ServiceRequest:
@@ -261,7 +273,9 @@ def _transition_label(name: str) -> str:
 
 
 def photos(viewer: Any, req: ServiceRequest) -> list[RequestPhoto]:
-    access.require(viewer, "request.view", req)
+    v = _viewer(viewer)
+    if not access.can(v, "request.view", req) and not _follows(v, req):
+        access.require(v, "request.view", req)
     return list(req.photos.all())
 
 
@@ -308,14 +322,144 @@ def similar(viewer: Any, *, category: Category, region_path: str, exclude: int |
     return list(_with_joins(qs).order_by("-submitted_at")[:limit])
 
 
-def _grid_path(region_path: str) -> str:
-    """The grid containing a place (a micro-grid's grid), or the place itself above grids."""
+SIMILAR_CANDIDATES = 50
+SIMILAR_SHOWN = 5
+
+
+@dataclass
+class SimilarRequest:
+    """An open request like the one being filed, as the filing page shows it: no name, no
+    phone, no address, a short excerpt of what was asked."""
+
+    id: int
+    number: str
+    category: str
+    excerpt: str
+    state_label: str
+    submitted_at: dt.datetime
+    place: str
+    followers: int
+    same_grid: bool
+    following: bool
+
+
+def _bigrams(text: str) -> set[str]:
+    # Chinese has no spaces between words: overlapping character pairs find "自来水管漏水"
+    # in "水管漏水了" (letters and digits only; punctuation says nothing).
+    chars = [c for c in text.lower() if c.isalnum()]
+    return {a + b for a, b in itertools.pairwise(chars)} | set(chars if len(chars) == 1 else [])
+
+
+def files_for_others(viewer: Any) -> bool:
+    """Staff file for a household or a place they name; a resident files for their own home."""
+    v = _viewer(viewer)
+    return v.is_admin or any(g.role != access.RESIDENT for g in v.grants)
+
+
+def similar_for_filing(viewer: Any, *, category: Category, region_path: str, text: str = "",
+                       now: dt.datetime | None = None, limit: int = SIMILAR_SHOWN) -> list[SimilarRequest]:
+    """Before filing: open requests of the same category in the same village, filed in the
+    last 30 days, the closest to what the person has typed first (then the same grid, then the
+    newest). Staff see what is in their scope; a resident sees those of a public category (a
+    public matter: a pipe, a road, rubbish) and their own household's, so they can say "me too"
+    instead of filing the same matter again. At most ``limit`` (and never more than 10)."""
+    v = _viewer(viewer)
+    now = now or timezone.now()
+    staff = files_for_others(v)
+    if not staff:
+        if not v.home_path:
+            return []
+        region_path = v.home_path  # a resident looks around their own home only
+    village = village_path(region_path)
+    grid = _grid_path(region_path)
+    qs = ServiceRequest.objects.filter(
+        category=category, state__in=OPEN_UNRESOLVED, submitted_at__gte=now - SIMILAR_WINDOW,
+    ).filter(tree.under(village))
+    if staff or not category.is_public:
+        # A resident of the village may see that a public matter was asked; anything else
+        # only as far as the viewer's scope goes.
+        qs = qs.filter(pk__in=_base(v).filter(category=category).values("pk"))
+    rows = list(qs.select_related("category", "region").annotate(n_followers=Count("followers"))
+                .order_by("-submitted_at")[:SIMILAR_CANDIDATES])
+    if not rows:
+        return []
+    followed: set[int] = set()
+    if v.user is not None:
+        mine = Q(user_id=v.user.pk) | (Q(resident_id=v.resident_id) if v.resident_id else Q(pk__in=[]))
+        followed = set(Follower.objects.filter(mine, request__in=[r.pk for r in rows])
+                       .values_list("request_id", flat=True))
+    words = _bigrams(text)
+
+    def score(r: ServiceRequest) -> tuple[float, bool, dt.datetime]:
+        overlap = len(words & _bigrams(r.description)) / len(words) if words else 0.0
+        return overlap, tree.is_under(r.region_path, grid), r.submitted_at
+
+    rows.sort(key=score, reverse=True)
+    return [SimilarRequest(
+        id=r.pk, number=r.number, category=r.category.name, excerpt=_excerpt(r.description),
+        state_label=r.state_label, submitted_at=r.submitted_at, place=r.region.name,
+        followers=getattr(r, "n_followers", 0), same_grid=tree.is_under(r.region_path, grid),
+        following=r.pk in followed or (v.resident_id is not None and r.resident_id == v.resident_id)
+        or (v.household_id is not None and r.household_id == v.household_id),
+    ) for r in rows[:max(1, min(limit, 10))]]
+
+
+def similar_before_filing(viewer: Any, *, category_code: str, text: str = "", household: Household | None = None,
+                          region: Region | None = None, limit: int = SIMILAR_SHOWN) -> list[SimilarRequest]:
+    """``similar_for_filing`` for what a filing form holds: the category's code and, for staff,
+    the household or the place named (a resident always looks around their own home)."""
+    v = _viewer(viewer)
+    if files_for_others(v):
+        if household is None and region is None:
+            raise ValidationError(_("Name a household or a place."), field="region")
+        path = household.region_path if household is not None else region.path  # type: ignore[union-attr]
+    else:
+        if not v.home_path:
+            return []
+        path = v.home_path
+    category = category_get(county_path_of(path), category_code)
+    return similar_for_filing(v, category=category, region_path=path, text=text, limit=limit)
+
+
+def household_by_number(viewer: Any, number: str, *, field: str = "household") -> Household | None:
+    """A household in the viewer's scope by its roster number (as staff type it on a form)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    found = region_selectors.households(viewer).filter(number=number).first()
+    if found is None:
+        raise ValidationError(_("No household with this number in your area."), field=field)
+    return found
+
+
+def request_to_follow(viewer: Any, pk: Any) -> ServiceRequest:
+    """A request someone asks to follow ("me too"): whether they may is for the service to
+    say; one that does not exist is not found."""
+    req = ServiceRequest.objects.select_related("category").filter(pk=pk).first()
+    if req is None:
+        raise NotFound()
+    return req
+
+
+def _excerpt(text: str, n: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _enclosing(region_path: str, level: int) -> str:
+    """The region of ``level`` containing a place, or the place itself above that level."""
     paths = tree.ancestors(region_path)
     levels = dict(Region.objects.filter(path__in=paths).values_list("path", "level"))
-    for path in reversed(paths):
-        if levels.get(path) == Region.Level.GRID:
-            return path
-    return region_path
+    return next((path for path in reversed(paths) if levels.get(path) == level), region_path)
+
+
+def village_path(region_path: str) -> str:
+    return _enclosing(region_path, Region.Level.VILLAGE)
+
+
+def _grid_path(region_path: str) -> str:
+    """The grid containing a place (a micro-grid's grid)."""
+    return _enclosing(region_path, Region.Level.GRID)
 
 
 def department_choices(viewer: Any, req: ServiceRequest) -> QuerySet[Department]:

@@ -21,24 +21,24 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shanzhi.casework import photos as photo_checks
-from shanzhi.casework.flow import REQUEST_FLOW, State, is_requester
+from shanzhi.casework.flow import OPEN_UNRESOLVED, REQUEST_FLOW, State, is_requester
 from shanzhi.casework.models import (
     DESCRIPTION_MAX,
+    ESCALATION_CLOCK,
     MAX_PHOTOS,
     Category,
     CategoryAttribute,
     Channel,
     Follower,
     HandlerKind,
-    Level,
     Open311Client,
     RequestPhoto,
     RoutingRule,
     ServiceRequest,
-    next_level,
 )
 from shanzhi.core import access, audit, notify, roles, sla, tree, workflow
-from shanzhi.core.errors import NotFound, PermissionDenied, ValidationError
+from shanzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from shanzhi.core.tiers import Level, handling_path, next_level, township_path_length
 from shanzhi.people.models import Department, PartyMember, Position, Role, User
 from shanzhi.regions.models import Household, Region, Resident
 
@@ -63,23 +63,6 @@ def response_deadline(category: Category, start: dt.datetime) -> dt.datetime:
 
 def resolve_deadline(category: Category, start: dt.datetime) -> dt.datetime:
     return deadline(start, category.resolve_amount, category.resolve_unit)
-
-
-def township_path_length(county_path: str) -> int:
-    # Township division codes are 12 digits: the township's path is the county's plus one
-    # code and its separator (the same for every request of a county, so one UPDATE can set it).
-    return len(county_path) + 12 + len(tree.SEP)
-
-
-def handling_path(level: str, region_path: str, county_path: str) -> str:
-    """The region responsible for a request at ``level``: its own place at village level,
-    its township, or its county."""
-    if level == Level.COUNTY:
-        return county_path
-    if level == Level.TOWNSHIP:
-        path = region_path[:township_path_length(county_path)]
-        return path if path.endswith(tree.SEP) and tree.is_under(region_path, path) else county_path
-    return region_path
 
 
 def route(category: Category, region_path: str) -> RoutingRule | None:
@@ -579,10 +562,12 @@ def request_reopen(*, actor: Any, request: ServiceRequest, reason: str) -> Servi
         raise PermissionDenied()
     now = timezone.now()
     if request.state in (State.RESOLVED, State.RATED):
+        # Refused by the request as it now is (too late, reopened enough): a conflict, as a
+        # step the workflow does not allow from its state.
         if request.resolved_at is None or now > request.resolved_at + REOPEN_WINDOW:
-            raise ValidationError(_("A request can be reopened within 7 days of its resolution."), field="state")
+            raise Conflict(_("A request can be reopened within 7 days of its resolution."), field="state")
         if request.reopen_count >= request.category.max_reopens:
-            raise ValidationError(_("This request has already been reopened as often as allowed."), field="state")
+            raise Conflict(_("This request has already been reopened as often as allowed."), field="state")
     with transaction.atomic():
         REQUEST_FLOW.transition(
             request, name="reopen", actor=actor, note=reason, at=now, reopen_count=F("reopen_count") + 1,
@@ -611,7 +596,7 @@ def request_escalate(*, actor: Any, request: ServiceRequest, reason: str) -> Ser
     target = next_level(request.level)
     if target is None:
         access.require(actor, "request.view", request)
-        raise ValidationError(_("The county is the highest level; the request cannot go higher."), field="level")
+        raise Conflict(_("The county is the highest level; the request cannot go higher."), field="level")
     now = timezone.now()
     before = (request.level, request.handling_path, handler_recipients(request))
     with transaction.atomic():
@@ -671,6 +656,34 @@ def request_merge(*, actor: Any, duplicate: ServiceRequest, main: ServiceRequest
     return duplicate
 
 
+def request_follow(*, actor: Any, request: ServiceRequest) -> bool:
+    """"Me too" (关注): a resident who has the same matter follows an open request of their
+    village instead of filing a duplicate; they are told of its steps and can see it. Only
+    what the filing page offers them: a public matter of their village, still being
+    handled (or a request of their own household, which they follow already). True if they
+    now follow it, False if they already did."""
+    from shanzhi.casework import selectors
+
+    viewer = access.viewer_for(actor)
+    nearby = bool(request.category.is_public and viewer.resident_id and viewer.home_path
+                  and tree.is_under(viewer.home_path, selectors.village_path(request.region_path)))
+    if not nearby and not access.can(viewer, "request.view", request):
+        raise NotFound()
+    if viewer.user is None or viewer.resident_id is None:
+        raise PermissionDenied()  # staff merge duplicates; following is for residents
+    if request.state not in OPEN_UNRESOLVED:
+        raise Conflict(_("This request is no longer being handled; file a new one if the matter remains."),
+                       field="state")
+    if (request.resident_id == viewer.resident_id or request.household_id == viewer.household_id
+            or Follower.objects.filter(Q(user_id=viewer.user.pk) | Q(resident_id=viewer.resident_id),
+                                       request=request).exists()):
+        return False
+    with transaction.atomic():
+        Follower.objects.create(request=request, user_id=viewer.user.pk, resident_id=viewer.resident_id)
+        audit.record(actor=actor, action="request.follow", target=request)
+    return True
+
+
 def request_close(*, actor: Any, request: ServiceRequest, note: str = "") -> ServiceRequest:
     REQUEST_FLOW.transition(request, name="close", actor=actor, note=note, auto_close_at=None)
     return request
@@ -692,23 +705,26 @@ def sweep(*, now: dt.datetime | None = None, batch: int = SWEEP_BATCH) -> dict[s
 
 def escalate_overdue(*, now: dt.datetime, batch: int = SWEEP_BATCH) -> int:
     total = 0
+    after: tuple[dt.datetime, int] | None = None
     while True:
-        # Served by the partial index on escalation_due: only requests still on a clock.
-        rows: list[dict[str, Any]] = list(
-            ServiceRequest.objects.filter(escalation_due__isnull=False, escalation_due__lte=now)
-            .order_by("escalation_due").values(*SWEEP_FIELDS)[:batch])
+        # Through the partial index on escalation_due (ESCALATION_CLOCK: open requests on a
+        # clock), in deadline order; each batch starts where the last one ended, so it does
+        # not walk again over what the last one moved (or left to another worker).
+        qs = ServiceRequest.objects.filter(ESCALATION_CLOCK, escalation_due__lte=now)
+        if after is not None:
+            qs = qs.filter(Q(escalation_due__gt=after[0]) | Q(pk__gt=after[1]), escalation_due__gte=after[0])
+        rows: list[dict[str, Any]] = list(qs.order_by("escalation_due", "pk").values(*SWEEP_FIELDS)[:batch])
         if not rows:
             return total
-        moved = _escalate_batch(rows, now)
-        total += moved
-        if moved == 0 or len(rows) < batch:
-            # Nothing moved: another worker holds these rows and is escalating them.
+        total += _escalate_batch(rows, now)
+        if len(rows) < batch:
             return total
+        after = (rows[-1]["escalation_due"], rows[-1]["pk"])
 
 
-SWEEP_FIELDS = ("pk", "level", "category_id", "county_id", "county__path", "region_path", "handling_path",
-                "handler_kind", "assignee_department_id", "assignee_user_id", "category__response_amount",
-                "category__response_unit")
+SWEEP_FIELDS = ("pk", "escalation_due", "level", "category_id", "county_id", "county__path", "region_path",
+                "handling_path", "handler_kind", "assignee_department_id", "assignee_user_id",
+                "category__response_amount", "category__response_unit")
 
 
 def _escalate_batch(rows: list[dict[str, Any]], now: dt.datetime) -> int:
@@ -743,8 +759,7 @@ def _escalate_batch(rows: list[dict[str, Any]], now: dt.datetime) -> int:
             for m in members:
                 if m["pk"] in moved_ids:
                     m["new_level"] = target
-                    m["new_path"] = county_path if target == Level.COUNTY else m["region_path"][
-                        :township_path_length(county_path)]
+                    m["new_path"] = handling_path(target, m["region_path"], county_path)
                     moved_rows.append(m)
         _tell_escalations(moved_rows)
     return len(moved_rows)
@@ -928,7 +943,8 @@ def open311_client_for_key(key: str) -> Open311Client | None:
 
 __all__ = [
     "categories_install_defaults", "close_expired", "escalate_overdue", "open311_client_create",
-    "photo_upload", "request_accept", "request_close", "request_dispatch", "request_escalate", "request_merge",
+    "photo_upload", "request_accept", "request_close", "request_dispatch", "request_escalate", "request_follow",
+    "request_merge",
     "request_rate", "request_reject", "request_reopen", "request_resolve", "request_return", "request_start",
     "request_submit", "route", "sweep",
 ]

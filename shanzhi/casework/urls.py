@@ -9,5 +9,6 @@ urlpatterns = [
     path("stats/", views.stats, name="stats"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/<slug:action>/", views.act, name="act"),
 ]

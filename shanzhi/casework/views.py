@@ -23,7 +23,8 @@ from shanzhi.core import access, tree
 from shanzhi.core.errors import DomainError, NotFound, ValidationError
 from shanzhi.people.models import Department, PartyMember
 from shanzhi.regions import selectors as region_selectors
-from shanzhi.regions.models import Household, Region
+from shanzhi.regions.models import Region
+from shanzhi.web.forms import add_domain_error
 from shanzhi.web.pages import is_staff, may, page_view, paginate, viewer_of
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -97,12 +98,18 @@ def new(request: HttpRequest) -> HttpResponse:
             if grids:
                 initial["region"] = grids[0].code
     form = form_class(request.POST or None, categories=cats, initial=initial, **extra)
-    if request.method == "POST" and form.is_valid():
+    similar: dict[str, Any] | None = None
+    if request.method == "POST" and "check_similar" in request.POST:
+        # Without JavaScript: the same page again, what was typed kept (no errors yet: the
+        # person has not sent it), with the similar requests to say "me too" to.
+        form = form_class(categories=cats, initial={**initial, **request.POST.dict()}, **extra)
+        similar = _similar_for_form(viewer, staff, request.POST)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             kwargs: dict[str, Any] = {}
             if staff:
-                kwargs["household"] = _household_by_number(viewer, data.get("household", ""))
+                kwargs["household"] = selectors.household_by_number(viewer, data.get("household", ""))
                 kwargs["region"] = region_selectors.region_ref(viewer, data.get("region"), field="region")
                 kwargs["channel"] = data.get("channel")
                 kwargs["contact_name"] = data.get("contact_name", "")
@@ -114,25 +121,46 @@ def new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             if isinstance(exc, NotFound):
                 raise
-            forms.add_domain_error(form, exc, aliases={"household_id": "household", "resident_id": "household"})
+            add_domain_error(form, exc, aliases={"household_id": "household", "resident_id": "household"})
         else:
             messages.success(request, _("Your request #%(n)s has been filed.") % {"n": req.number})
             return redirect("casework:detail", pk=req.pk)
-    status = 422 if request.method == "POST" else 200
+    status = 422 if request.method == "POST" and similar is None else 200
     return render(request, "casework/new.html", {
         "form": form, "staff": staff, "quick": bool(request.GET.get("quick")), "max_photos": 6,
-        "max_photo_mb": services.photo_checks.max_bytes() // (1024 * 1024),
+        "max_photo_mb": services.photo_checks.max_bytes() // (1024 * 1024), "similar": similar,
     }, status=status)
 
 
-def _household_by_number(viewer: access.Viewer, number: str) -> Household | None:
-    number = (number or "").strip()
-    if not number:
-        return None
-    found = region_selectors.households(viewer).filter(number=number).first()
-    if found is None:
-        raise ValidationError(_("No household with this number in your area."), field="household")
-    return found
+def _similar_for_form(viewer: access.Viewer, staff: bool, data: Any) -> dict[str, Any]:
+    """The similar open requests for what the filing form holds, or why there are none."""
+    if not data.get("category"):
+        return {"items": [], "error": _("Choose what it is about first.")}
+    try:
+        household = region = None
+        if staff:
+            household = selectors.household_by_number(viewer, data.get("household", ""))
+            region = region_selectors.region_ref(viewer, data.get("region") or None, field="region")
+        items = selectors.similar_before_filing(viewer, category_code=data["category"],
+                                                text=data.get("description", "")[:200], household=household,
+                                                region=region)
+    except (ValidationError, NotFound) as exc:
+        return {"items": [], "error": exc.message}
+    return {"items": items, "error": ""}
+
+
+@require_POST
+@page_view
+def follow(request: HttpRequest, pk: int) -> HttpResponse:
+    """"Me too" from the filing page: follow the similar request instead of filing it again."""
+    viewer = viewer_of(request)
+    req = selectors.request_to_follow(viewer, pk)
+    if services.request_follow(actor=request.user, request=req):
+        messages.success(request, _("You now follow request #%(n)s: you will be told of its progress.")
+                         % {"n": req.number})
+    else:
+        messages.info(request, _("You already follow request #%(n)s.") % {"n": req.number})
+    return redirect("casework:detail", pk=req.pk)
 
 
 def _detail_context(request: HttpRequest, req: ServiceRequest, **forms_in: Any) -> dict[str, Any]:
@@ -234,7 +262,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if form is None:
             form = forms.NoteForm(request.POST)
             form.is_valid()
-        forms.add_domain_error(form, exc, aliases={"main_id": "main", "department_id": "department",
+        add_domain_error(form, exc, aliases={"main_id": "main", "department_id": "department",
                                                    "member_id": "member", "photos": "note"})
         context = _detail_context(request, req, **{form_key: form, "error_action": action})
         return render(request, "casework/detail.html", context, status=exc.status)

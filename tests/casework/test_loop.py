@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from shanzhi.casework import selectors, services
-from shanzhi.casework.models import HandlerKind, Level, ServiceRequest
+from shanzhi.casework.models import HandlerKind, ServiceRequest
 from shanzhi.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from shanzhi.core.models import AuditEvent, InboxMessage, Notification, StateChange
+from shanzhi.core.tiers import Level
 from tests.casework.conftest import file_request
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,8 @@ def test_timeline_hides_internal_notes_from_the_resident(county, categories):
 def test_only_the_requester_rates_and_only_when_resolved(county, categories):
     users = county.users
     req = file_request(county, categories)
-    with pytest.raises(ValidationError) as err:
+    # Not resolved yet: refused by the request's state (409), on the field ``state``.
+    with pytest.raises(Conflict) as err:
         services.request_rate(actor=users["resident"], request=req, rating=4)
     assert "state" in err.value.fields
     services.request_dispatch(actor=users["grid_worker"], request=req, to=HandlerKind.LEVEL)
@@ -122,7 +124,7 @@ def test_reopen_within_seven_days_once(county, categories):
     # The same department takes it back and resolves again; a second reopen is refused.
     services.request_accept(actor=users["department_staff"], request=req)
     services.request_resolve(actor=users["department_staff"], request=req, result="彻底修好")
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         services.request_reopen(actor=users["resident"], request=req, reason="again")
     assert "state" in err.value.fields
 
@@ -135,8 +137,9 @@ def test_reopen_refused_after_seven_days(county, categories):
     services.request_resolve(actor=users["grid_leader"], request=req, result="done")
     ServiceRequest.objects.filter(pk=req.pk).update(resolved_at=timezone.now() - dt.timedelta(days=8))
     req.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict) as err:
         services.request_reopen(actor=users["resident"], request=req, reason="not fixed")
+    assert "state" in err.value.fields
 
 
 def test_escalation_by_hand_goes_up_to_the_county_and_no_further(county, categories):
@@ -152,7 +155,7 @@ def test_escalation_by_hand_goes_up_to_the_county_and_no_further(county, categor
     req.refresh_from_db()
     assert (req.level, req.handling_path, req.escalation_count) == ("county", county.county.path, 2)
     assert req.escalation_due is None
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         services.request_escalate(actor=users["county_staff"], request=req, reason="更高")
     assert "level" in err.value.fields
     told = set(Notification.objects.filter(kind="request.escalated").values_list("recipient_id", flat=True))
@@ -184,7 +187,7 @@ def test_wrong_actors_are_refused(county, categories):
         services.request_accept(actor=users["grid_worker"], request=req)
     # Accepting twice: the second is not allowed from "accepted".
     services.request_accept(actor=users["department_staff"], request=req)
-    with pytest.raises(ValidationError) as err:
+    with pytest.raises(Conflict) as err:
         services.request_accept(actor=users["department_staff"], request=req)
     assert "state" in err.value.fields
 

@@ -138,3 +138,98 @@ def test_pages_out_of_scope_are_404(county, categories, client):
     assert client.get(f"/requests/{req.pk}/").status_code == 404
     client.force_login(users["resident"])
     assert client.post(f"/requests/{req.pk}/dispatch/", {"to": "level"}).status_code == 403
+
+
+# -- similar requests before filing ("me too") ---------------------------------------------------
+
+def _neighbour(county, index=4, username="u_neighbour"):
+    """The head of another household: index 4 is in the same village (张湾村, its second grid),
+    index 6 in another village (城关社区)."""
+    from shanzhi.regions.models import Resident
+    from tests import factories
+
+    head = Resident.objects.get(household=county.households[index], relation="head")
+    return factories.user(username, phone=head.phone, resident=head)
+
+
+def test_similar_requests_shown_before_filing_without_javascript(county, categories, client):
+    users = county.users
+    leak = file_request(county, categories)  # 村口水管破裂,漏水严重 (households[0], 张湾村第1网格)
+    other_kind = file_request(county, categories, category="environment", description="水管旁边堆满垃圾")
+    private = file_request(county, categories, category="neighbourhood", description="邻居水管漏到我家")
+    far = file_request(county, categories, who="admin", household=county.households[6],
+                       description="城关社区水管漏水")
+    neighbour = _neighbour(county)
+    client.force_login(neighbour)
+    page = client.get("/requests/new/").content.decode()
+    # Progressive enhancement: a static script (no inline script under the CSP) and a button.
+    assert "casework/similar.js" in page
+    assert "<script>" not in page
+    assert 'name="check_similar"' in page
+
+    r = client.post("/requests/new/", {"category": "water", "description": "水管漏水", "check_similar": "1"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert f"#{leak.number}" in html
+    assert all(f"#{other.number}" not in html for other in (other_kind, private, far))
+    assert f'formaction="/requests/{leak.pk}/follow/"' in html
+    assert "水管漏水" in html  # what was typed is kept
+    assert users["resident"].resident.phone not in html  # no contact details of the one who asked
+    assert ServiceRequest.objects.count() == 4  # checking files nothing
+
+    # "Me too": the neighbour follows it, can open it, finds it in their requests, is told.
+    r = client.post(f"/requests/{leak.pk}/follow/", {"category": "water", "description": "水管漏水"})
+    assert r.status_code == 302
+    assert r["Location"] == f"/requests/{leak.pk}/"
+    assert client.get(r["Location"]).status_code == 200
+    assert f"#{leak.number}" in client.get("/requests/?queue=mine").content.decode()
+    assert client.post(f"/requests/{leak.pk}/follow/").status_code == 302  # twice: still one follower
+    assert leak.followers.count() == 1
+    services.request_dispatch(actor=users["grid_worker"], request=leak, to="level")
+    services.request_accept(actor=users["grid_worker"], request=leak)
+    services.request_resolve(actor=users["grid_worker"], request=leak, result="已修好")
+    from shanzhi.core.models import Notification
+
+    assert Notification.objects.filter(kind="request.resolved", recipient=neighbour).exists()
+
+    # A non-public matter is not shown to other residents, nor may they follow it; a resident
+    # of another village sees nothing of this one.
+    r = client.post("/requests/new/", {"category": "neighbourhood", "description": "水管漏", "check_similar": "1"})
+    assert f"#{private.number}" not in r.content.decode()
+    assert client.post(f"/requests/{private.pk}/follow/").status_code == 404
+    client.force_login(_neighbour(county, index=6, username="u_far_resident"))
+    r = client.post("/requests/new/", {"category": "water", "description": "水管漏水", "check_similar": "1"})
+    assert f"#{far.number}" in r.content.decode()
+    assert f"#{leak.number}" not in r.content.decode()
+
+
+def test_similar_requests_as_typed_through_the_api(county, categories, client):
+    users = county.users
+    leak = file_request(county, categories)
+    road = file_request(county, categories, description="路灯不亮了", household=county.households[3], who="admin")
+    client.force_login(_neighbour(county))
+    r = client.get("/api/requests/similar", {"category": "water", "title": "路灯坏了"})
+    assert r.status_code == 200
+    items = r.json()
+    # The closest to what was typed first, then the rest (same category, same village).
+    assert [i["id"] for i in items] == [road.pk, leak.pk]
+    assert set(items[0]) == {"id", "number", "category", "excerpt", "state_label", "submitted_at", "place",
+                             "followers", "same_grid", "following"}
+    assert client.get("/api/requests/similar", {"category": "water", "limit": 11}).status_code == 422
+    r = client.post(f"/api/requests/{leak.pk}/follow", content_type="application/json")
+    assert r.json() == {"id": leak.pk, "following": True, "added": True}
+    assert client.get("/api/requests/similar", {"category": "water"}).json()[-1]["following"] is True
+    # Staff name the household (its number, as typed on the form) or the place, and see what is
+    # in their scope: the grid worker their grid, the township the whole village.
+    client.force_login(users["grid_worker"])
+    r = client.get("/api/requests/similar", {"category": "water", "household": county.households[1].number})
+    assert [i["id"] for i in r.json()] == [leak.pk]
+    client.force_login(users["township_staff"])
+    r = client.get("/api/requests/similar", {"category": "water", "household": county.households[1].number})
+    assert {i["id"] for i in r.json()} == {leak.pk, road.pk}
+    client.force_login(users["grid_worker"])
+    r = client.get("/api/requests/similar", {"category": "water"})
+    assert r.status_code == 422
+    assert "region" in r.json()["fields"]
+    # Staff do not "me too": they merge duplicates.
+    assert client.post(f"/api/requests/{leak.pk}/follow", content_type="application/json").status_code == 403

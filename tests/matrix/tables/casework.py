@@ -180,10 +180,16 @@ ENTRIES: list[Entry] = [
         outside=422, body=_filing,
         note="the household is named in the body: one the caller cannot see is a 422 on household_id"),
     api("GET", "/api/requests", kind="service_request", lists=True, visible=SEE, grow=Grow(_grow)),
-    api("GET", "/api/requests/similar", kind="grid", visible=SIGNED_IN - {"admin"}, allowed=DISPATCHERS,
+    api("GET", "/api/requests/similar", kind="grid", visible=SIGNED_IN - {"admin"}, allowed=FILERS | R.RESIDENT,
         outside=422, query=_similar,
-        expect={f"{role}:outside": 403 for role in SIGNED_IN - DISPATCHERS - {"admin"}},
-        note="only those who may merge; a place they cannot see is a 422 on region"),
+        expect={**{f"{role}:outside": 403 for role in SIGNED_IN - FILERS - R.RESIDENT - {"admin"}},
+                "resident:outside": 200},
+        note="those who may file, before filing; staff name the place (one they cannot see is a 422 on region), "
+             "a resident always looks around their own home (the place named is ignored)"),
+    api("POST", "/api/requests/{request_id}/follow", kind="service_request", visible=SEE, allowed=R.RESIDENT,
+        body=lambda w, role, r: {}, expect={"admin": 403, "resident:outside": 200},
+        note="\"me too\": residents follow a request they see, or a public matter of their village (the "
+             "request just outside the resident's home is a water matter in the same village: 200)"),
     api("GET", "/api/requests/stats", query=lambda w, role, _: {"by": "level"}, expect=_forbidden(STATS)),
     api("GET", "/api/requests/{request_id}", kind="service_request", visible=SEE),
     api("GET", "/api/requests/{request_id}/timeline", kind="service_request", visible=SEE),
@@ -217,6 +223,8 @@ ENTRIES: list[Entry] = [
     page("casework:stats", expect=_forbidden(STATS)),
     page("casework:photo", kind="request_photo", visible=SEE),
     page("casework:detail", kind="service_request", visible=SEE),
+    page("casework:follow", method="POST", kind="service_request", visible=SEE, allowed=R.RESIDENT, ok=302,
+         expect={"admin": 403, "resident:outside": 302}, note="\"me too\" from the filing page, as the API's follow"),
     page("casework:act", method="POST", kind="service_request", visible=SEE, allowed=DISPATCHERS, ok=302,
          params=lambda r: {"pk": r.pk, "action": "dispatch"}, body=lambda w, role, r: {"to": "level"}),
 
