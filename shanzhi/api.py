@@ -119,7 +119,10 @@ def error_response(request: HttpRequest, status: int, code: str, message: Any,
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body = exc.as_dict()
-    return error_response(request, exc.status, body["code"], body["message"], body["fields"])
+    response = error_response(request, exc.status, body["code"], body["message"], body["fields"])
+    if getattr(exc, "retry_after", None):  # Throttled (429): when to try again
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 # Pydantic's messages are English only; these are the ones a county's users meet.

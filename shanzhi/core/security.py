@@ -143,10 +143,12 @@ def _on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequ
         return  # a refused attempt while locked does not extend the lock
     if username and hit("login-fail-user", username, window=window) >= settings.SHANZHI_LOGIN_FAILURES_PER_USERNAME:
         _lock("login-lock-user", username)
+        logger.warning("login locked for username %r after repeated failures", username)
     if request is not None:
         ip = client_ip(request)
         if hit("login-fail-ip", ip, window=window) >= settings.SHANZHI_LOGIN_FAILURES_PER_IP:
             _lock("login-lock-ip", ip)
+            logger.warning("login locked for address %s after repeated failures", ip)
 
 
 @receiver(user_logged_in)

@@ -111,6 +111,7 @@ def test_api_token_login_is_throttled_with_the_error_shape(county, settings):
     r = client.post("/api/auth/token", {"username": user.username, "password": PASSWORD},
                     content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 429
+    assert int(r["Retry-After"]) > 0
     body = r.json()
     assert body["code"] == "throttled"
     assert "Too many failed logins" in body["message"]
