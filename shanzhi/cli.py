@@ -21,6 +21,8 @@ Everyday commands:
   createadmin   create an administrator account
   worker        the background worker and scheduler (Celery, needs REDIS_URL)
   check-health  exit 0 if the database answers
+  backup        back up the database and the uploads into one file (safe while serving)
+  restore       put a backup back (stop the server first)
   check-deploy  exit 1, saying why, if the settings are unsafe for production
 
 Every Django management command works too (shanzhi help lists them all).
