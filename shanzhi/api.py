@@ -265,6 +265,7 @@ def register_routers() -> None:
     api.add_router("/deliberation/public", "shanzhi.deliberation.api.public_router")
     api.add_router("/", "shanzhi.legal.api.router")
     api.add_router("/legal/public", "shanzhi.legal.api.public_router")
+    api.add_router("/", "shanzhi.command.api.router")
 
 
 register_routers()

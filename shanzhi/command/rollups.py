@@ -188,8 +188,8 @@ def _cells_q(src: Source, cells: Iterable[tuple[str, dt.date]]) -> list[Q]:
     for day, paths in sorted(by_day.items()):
         q |= Q(region_path__in=sorted(paths), **{f"{src.time_field}__gte": _start(day),
                                                  f"{src.time_field}__lt": _start(day + dt.timedelta(days=1))})
-        size += len(paths)
-        if size >= 500:
+        size += 1
+        if size >= 50:
             out.append(q)
             q, size = Q(pk__in=[]), 0
     if size:
@@ -250,13 +250,21 @@ def _own_cells(src: Source, run: Run, filters: list[Q] | None) -> list[RollupCel
     return list(cells.values())
 
 
+def _superset(keys: set[tuple[str, dt.date]]) -> list[tuple[list[str], list[dt.date]]]:
+    """(paths, days) chunks whose cross product covers ``keys``: queries the indexes answer
+    (``path IN … AND day IN …``); the rows outside ``keys`` are dropped in Python."""
+    paths = sorted({p for p, _d in keys})
+    days = sorted({d for _p, d in keys})
+    return [(paths[i:i + 400], days[j:j + 400]) for i in range(0, len(paths), 400)
+            for j in range(0, len(days), 400)]
+
+
 def _replace(src: Source, own: bool, keys: set[tuple[str, dt.date]], cells: list[RollupCell]) -> None:
-    by_day: dict[dt.date, list[str]] = defaultdict(list)
-    for path, day in keys:
-        by_day[day].append(path)
-    for day, paths in by_day.items():
-        for i in range(0, len(paths), 500):
-            RollupCell.objects.filter(source=src.name, own=own, day=day, path__in=paths[i:i + 500]).delete()
+    stale = [pk for paths, days in _superset(keys) for pk, path, day in RollupCell.objects.filter(
+        source=src.name, own=own, path__in=paths, day__in=days).values_list("pk", "path", "day")
+        if (path, day) in keys]
+    for i in range(0, len(stale), 500):
+        RollupCell.objects.filter(pk__in=stale[i:i + 500]).delete()
     RollupCell.objects.bulk_create(cells, batch_size=BATCH)
 
 
@@ -279,19 +287,25 @@ def _tree_cells(src: Source, run: Run, keys: set[tuple[str, dt.date]]) -> None:
     for depth in sorted(todo, reverse=True):
         level_keys = todo[depth]
         sums: dict[tuple[str, dt.date], RollupCell] = {}
-
-        by_day: dict[dt.date, list[str]] = defaultdict(list)
-        for path, day in level_keys:
-            by_day[day].append(path)
-        for day, paths in by_day.items():
-            for i in range(0, len(paths), 500):
-                chunk = paths[i:i + 500]
-                for cell in RollupCell.objects.filter(source=src.name, own=True, day=day, path__in=chunk):
+        for paths, days in _superset(level_keys):
+            for cell in RollupCell.objects.filter(source=src.name, own=True, path__in=paths, day__in=days):
+                if (cell.path, cell.day) in level_keys:
                     _fold(src, run, sums, cell.path, cell)
-                for cell in RollupCell.objects.filter(source=src.name, own=False, day=day, parent__in=chunk):
+            for cell in RollupCell.objects.filter(source=src.name, own=False, parent__in=paths, day__in=days):
+                if (cell.parent, cell.day) in level_keys:
                     _fold(src, run, sums, cell.parent, cell)
         _replace(src, False, level_keys, list(sums.values()))
         run.tree_cells += len(level_keys)
+
+
+def _all_tree_cells(src: Source, run: Run, own: list[RollupCell]) -> None:
+    """Every subtree cell at once from the own cells (the first run)."""
+    sums: dict[tuple[str, dt.date], RollupCell] = {}
+    for cell in own:
+        for ancestor in tree.ancestors(cell.path):
+            _fold(src, run, sums, ancestor, cell)
+    RollupCell.objects.bulk_create(sums.values(), batch_size=BATCH)
+    run.tree_cells += len(sums)
 
 
 def _due_rows(src: Source, run: Run, paths: set[str] | None) -> None:
@@ -361,7 +375,7 @@ def refresh(source: str, *, rebuild: bool = False, now: dt.datetime | None = Non
             RollupCell.objects.filter(source=source).delete()
             own = _own_cells(src, run, None)
             RollupCell.objects.bulk_create(own, batch_size=BATCH)
-            _tree_cells(src, run, {(c.path, c.day) for c in own})
+            _all_tree_cells(src, run, own)
             _due_rows(src, run, None)
             run.changed_records = model._default_manager.count()
         else:
