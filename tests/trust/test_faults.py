@@ -197,6 +197,8 @@ def test_with_redis_down_requests_are_filed_and_the_work_catches_up(tmp_path, ba
     pending = Notification.objects.filter(delivered_at__isnull=True)
     assert pending.exists(), "filing tells the grid (a notification row in the outbox)"
     waiting = set(pending.values_list("pk", flat=True))
+    assert http("GET", f"{base}/api/requests?queue=mine", key)[0] == 200
+    assert http("GET", f"{base}/healthz")[0] == 200
     assert "could not queue core.notifications_deliver" in server.output()
     assert "Internal Server Error" not in server.output()
 
