@@ -23,7 +23,12 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi import schema as ninja_openapi
+from ninja.parser import Parser
+from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import BaseModel
+from pydantic.json_schema import CoreModeRef, DefsRef
 
 from shanzhi.core.errors import DomainError
 
@@ -53,6 +58,41 @@ class Session(SessionAuth):
         return super().__call__(request)
 
 
+def _shared_model_names() -> set[str]:
+    """Names of schemas that more than one of the platform's modules define (``StepOut``
+    in disputes and in legal aid, ...)."""
+    modules: dict[str, set[str]] = {}
+    stack = list(BaseModel.__subclasses__())
+    while stack:
+        model = stack.pop()
+        stack.extend(model.__subclasses__())
+        if model.__module__.startswith("shanzhi."):
+            modules.setdefault(model.__name__, set()).add(model.__module__)
+    return {name for name, where in modules.items() if len(where) > 1}
+
+
+class _UniqueSchemaNames(NinjaGenerateJsonSchema):
+    """django-ninja files every schema under its class name in ``components/schemas``, so
+    two modules' ``StepOut`` overwrite each other and one operation is documented with the
+    other's fields. A name that several modules use gets its module's name in front
+    (``DisputesStepOut``); the others stay as they are."""
+
+    shared: set[str] = set()
+
+    def get_defs_ref(self, core_mode_ref: CoreModeRef) -> DefsRef:
+        defs_ref = super().get_defs_ref(core_mode_ref)
+        dotted = core_mode_ref[0].rsplit(":", 1)[0]
+        module, _, name = dotted.rpartition(".")
+        if name in self.shared and module.startswith("shanzhi.") and "[" not in dotted:
+            qualified = module.split(".")[1].title().replace("_", "") + name
+            self._prioritized_defsref_choices[defs_ref][:0] = [DefsRef(qualified),
+                                                               DefsRef(f"{qualified}-{core_mode_ref[1].title()}")]
+        return defs_ref
+
+
+ninja_openapi.NinjaGenerateJsonSchema = _UniqueSchemaNames  # type: ignore[misc]
+
+
 class ShanzhiAPI(NinjaAPI):
     def _resolve_deferred_annotations(self) -> None:
         """django-ninja resolves a paginated view's string annotations in its pagination
@@ -69,7 +109,8 @@ class ShanzhiAPI(NinjaAPI):
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         self._resolve_deferred_annotations()
-        return super().get_openapi_schema(*args, **kwargs)
+        _UniqueSchemaNames.shared = _shared_model_names()
+        return _document_errors(super().get_openapi_schema(*args, **kwargs))
 
     def _get_urls(self) -> list[Any]:
         urls: list[Any] = []
@@ -116,6 +157,45 @@ def error_response(request: HttpRequest, status: int, code: str, message: Any,
     return api.create_response(request, body, status=status)
 
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "required": ["code", "message", "fields"],
+    "additionalProperties": False,
+}
+# Every operation may answer these (see the module docstring); 401 only where a login is needed.
+# The schema is for developers, so the descriptions are in English only.
+ERROR_STATUSES = {
+    "400": "The request body is not valid JSON.",
+    "401": "Not logged in, or the token is not valid.",
+    "403": "In scope, but without the right to do this.",
+    "404": "Unknown, or outside your scope.",
+    "409": "Refused in the record's present state, or changed by someone else first.",
+    "422": "A field is not valid; `fields` says which.",
+    "429": "Too many requests.",
+}
+
+
+def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Name the error answers in the schema, so clients (and the schema fuzzing in
+    tests/trust) know every status an operation may give and the one shape they share."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_STATUSES.items():
+                if status == "401" and not operation.get("security"):
+                    continue
+                responses.setdefault(status, {"description": description, **ref})
+    return schema
+
+
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body = exc.as_dict()
@@ -157,6 +237,7 @@ FIELD_MESSAGES: dict[str, Any] = {
     "model_type": gettext_lazy("Enter an object."),
     "extra_forbidden": gettext_lazy("Unknown field."),
     "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "string_nul": gettext_lazy("Text may not contain NUL characters."),
 }
 
 
@@ -181,9 +262,63 @@ _SOURCES = {"body", "query", "path", "payload", "form", "header", "cookie", "fil
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     fields: dict[str, str] = {}
     for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in _SOURCES]
-        fields.setdefault(".".join(loc) or "request", field_message(err))
+        fields.setdefault(_field_name(err.get("loc", ())), field_message(err))
     return error_response(request, 422, "invalid", _("Some fields are not valid."), fields)
+
+
+def _field_name(loc: Any) -> str:
+    """``("body", "payload", "title")`` -> ``title``: the source and the parameter's name go,
+    a field that happens to be called ``body`` or ``file`` stays."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in _SOURCES:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in _SOURCES:
+        parts = parts[1:]
+    if len(parts) == 1 and parts[0] in _SOURCES:
+        parts = []
+    return ".".join(parts) or "request"
+
+
+def _nul_at(data: Any, path: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """Where in parsed input a NUL character is (PostgreSQL cannot store one), or None."""
+    if isinstance(data, str):
+        return path if "\x00" in data else None
+    if isinstance(data, dict):
+        items: Any = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return None
+    for key, value in items:
+        if isinstance(key, str) and "\x00" in key:
+            return (*path, key)
+        found = _nul_at(value, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_nul(data: Any, source: str) -> Any:
+    where = _nul_at(data)
+    if where is not None:
+        raise NinjaValidationError([{"type": "string_nul", "loc": (source, "payload", *where)}])
+    return data
+
+
+class ShanzhiParser(Parser):
+    """JSON and form input as django-ninja reads it, refusing text with NUL characters
+    with a 422 on the field (rather than a database error, a 500, when it is saved)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return _refuse_nul(super().parse_body(request), "body")
+
+    def parse_querydict(self, data: Any, list_fields: list[str], request: HttpRequest) -> Any:
+        parsed = super().parse_querydict(data, list_fields, request)  # the query, a form, or the files
+        _refuse_nul({k: v for k, v in parsed.items() if isinstance(v, str | list)}, "form")
+        return parsed
+
+
+api.parser = ShanzhiParser()
 
 
 @api.exception_handler(AuthenticationError)
@@ -200,6 +335,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return error_response(request, 403, "csrf_failed", _(
             "The security token (CSRF) is missing or stale: send the X-CSRFToken header with the session, "
             "or use an API token."))
+    if isinstance(exc.__cause__, NinjaValidationError):  # raised while parsing the body (ShanzhiParser)
+        return on_validation_error(request, exc.__cause__)
     if exc.status_code == 400:
         return error_response(request, 400, "bad_request", _("The request body is not valid JSON."))
     if exc.status_code == 429:

@@ -637,6 +637,7 @@ def sign_agreement(request: HttpRequest, agreement_id: int, payload: SignIn) -> 
              summary="Upload the scanned signed copy (PDF, JPEG or PNG)")
 def upload_scan(request: HttpRequest, agreement_id: int, file: UploadedFile = File(...)) -> Any:
     agreement = selectors.agreement_get(request.user, agreement_id)
+    services.check_scan(file, field="file")  # a refusal names the API's field, not the page's "scan"
     services.agreement_attach_scan(actor=request.user, agreement=agreement, scan=file)
     agreement.refresh_from_db()
     return _agreement(agreement)
