@@ -174,3 +174,16 @@ def test_percentile_from_a_histogram():
         assert abs(rollups.hist_percentile(hist, fraction) - exact) <= 0.005 * exact
     assert rollups.hist_percentile({}, 0.9) is None
     assert rollups.hist_percentile({"17": 2}, 0.9) == 17.0
+
+
+def test_the_demo_builder_fills_the_rollups_once(ccounty):
+    from shanzhi.command import demo
+
+    c = ccounty
+    _plant(c, random.Random(12))
+    first = demo.build_demo(c.county, random.Random(1))
+    assert first["rollup_cells"] > 0
+    assert rollups.ready("request")
+    assert rollups.ready("dispute")
+    assert demo.build_demo(c.county, random.Random(1)) == {}
+    _check_everything(c)
