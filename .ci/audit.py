@@ -49,7 +49,8 @@ def judge(report: dict, stamp: Path, now: float) -> int:
         deps = report.get("dependencies", [])
         vulnerable = [d for d in deps if d.get("vulns")]
         audited = sum(1 for d in deps if "skip_reason" not in d)
-        unchecked = [(d["name"], d["skip_reason"]) for d in deps if "skip_reason" in d]
+        # The project itself is not on PyPI (skipped already when installed editable).
+        unchecked = [(d["name"], d["skip_reason"]) for d in deps if "skip_reason" in d and d["name"] != "shanzhi"]
     for dep in vulnerable:
         for vuln in dep["vulns"]:
             fixes = ", ".join(vuln.get("fix_versions", [])) or "no fixed version yet"

@@ -92,7 +92,8 @@ def audit(tmp_path: Path, report: dict, stamp_age_days: float | None = None, **e
 
 
 CLEAN = {"dependencies": [{"name": "django", "version": "5.2.19", "vulns": []},
-                          {"name": "pillow", "version": "11.0.0", "vulns": []}], "fixes": []}
+                          {"name": "pillow", "version": "11.0.0", "vulns": []},
+                          {"name": "shanzhi", "skip_reason": "Dependency not found on PyPI"}], "fixes": []}
 VULNERABLE = {"dependencies": [
     {"name": "django", "version": "5.2.0", "vulns": [
         {"id": "PYSEC-2025-1", "fix_versions": ["5.2.1"], "aliases": ["CVE-2025-0001"], "description": "..."}]},
