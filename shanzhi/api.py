@@ -200,8 +200,9 @@ def _document_errors(schema: dict[str, Any]) -> dict[str, Any]:
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     body = exc.as_dict()
     response = error_response(request, exc.status, body["code"], body["message"], body["fields"])
-    if getattr(exc, "retry_after", None):  # Throttled (429): when to try again
-        response["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)  # Throttled (429): when to try again
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
     return response
 
 
