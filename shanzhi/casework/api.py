@@ -12,7 +12,7 @@ the slower of two people taking the same step at once.
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from ninja.responses import Status
 from shanzhi.casework import selectors, services
 from shanzhi.casework.flow import REQUEST_FLOW
 from shanzhi.casework.models import DESCRIPTION_MAX, MAX_PHOTOS, Category, ServiceRequest
-from shanzhi.core import access, idnumbers
+from shanzhi.core import access, idnumbers, uploads
 from shanzhi.core.errors import NotFound, ValidationError
 from shanzhi.people.models import Department, PartyMember
 from shanzhi.regions import selectors as region_selectors
@@ -368,10 +368,7 @@ def get_photo(request: HttpRequest, photo_id: int) -> Any:
         handle = item.file.open("rb")
     except OSError:
         raise NotFound() from None
-    response = FileResponse(handle, content_type=item.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.file_response(handle, content_type=item.content_type)
 
 
 @router.post("/requests", response={201: RequestDetail}, summary="File a request")

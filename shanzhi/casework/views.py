@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from shanzhi.casework import forms, selectors, services
 from shanzhi.casework.flow import REQUEST_FLOW
 from shanzhi.casework.models import RequestPhoto, ServiceRequest
-from shanzhi.core import access, tree
+from shanzhi.core import access, tree, uploads
 from shanzhi.core.errors import DomainError, NotFound, ValidationError
 from shanzhi.people.models import Department, PartyMember
 from shanzhi.regions import selectors as region_selectors
@@ -289,11 +289,7 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
         handle = item.file.open("rb")
     except (FileNotFoundError, OSError):
         raise NotFound() from None
-    response: Any = FileResponse(handle, content_type=item.content_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.file_response(handle, content_type=item.content_type)
 
 
 @page_view

@@ -10,7 +10,7 @@ someone has claimed answers 409.
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -30,7 +30,7 @@ from shanzhi.contact.models import (
     UnitRegistration,
     Visit,
 )
-from shanzhi.core import access, idnumbers
+from shanzhi.core import access, idnumbers, uploads
 from shanzhi.core.errors import NotFound, ValidationError
 from shanzhi.people.models import PartyMember, PartyOrganisation
 from shanzhi.regions import selectors as region_selectors
@@ -491,15 +491,12 @@ def _month(value: str) -> dt.date:
         raise ValidationError(_("Enter a month as YYYY-MM."), field="month") from None
 
 
-def _file(field_file: Any, content_type: str) -> FileResponse:
+def _file(field_file: Any, content_type: str) -> Any:
     try:
         handle = field_file.open("rb")
     except (OSError, ValueError):
         raise NotFound() from None
-    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return uploads.file_response(handle, content_type=content_type)
 
 
 # -- policy, members, assignments ----------------------------------------------------------------
