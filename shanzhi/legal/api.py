@@ -194,6 +194,18 @@ def conclude(request: HttpRequest, application_id: int, payload: ConcludeIn) -> 
     return _case(request, application_id)
 
 
+class DisputeLinkIn(Schema):
+    dispute_id: int | None = Field(None, description="the dispute to link; null unlinks")
+
+
+@router.post("/legal-aid/{int:application_id}/dispute", response=ApplicationDetail,
+             summary="Link the dispute the application grew out of")
+def link_dispute(request: HttpRequest, application_id: int, payload: DisputeLinkIn) -> Any:
+    services.legal_aid_link_dispute(actor=request.user, case=_case(request, application_id),
+                                    dispute=_dispute(payload.dispute_id))
+    return _case(request, application_id)
+
+
 @router.post("/legal-aid/{int:application_id}/withdraw", response=ApplicationDetail, summary="Withdraw")
 def withdraw(request: HttpRequest, application_id: int, payload: ReasonIn) -> Any:
     services.legal_aid_withdraw(actor=request.user, case=_case(request, application_id), reason=payload.reason)

@@ -110,6 +110,12 @@ def power_items(village: Region) -> list[PowerItem]:
         "list", "region_path", "position", "id"))
 
 
+def power_items_in_scope(viewer: Any) -> QuerySet[PowerItem]:
+    """The list items of the viewer's places and of the places above them."""
+    return access.scope(viewer, "supervision.view", PowerItem.objects.select_related("region")).order_by(
+        "region_path", "list", "position", "id")
+
+
 # -- figures per place and period --------------------------------------------------------------
 
 def _in(qs: QuerySet[Any], start: dt.date, end: dt.date, field: str = "held_on") -> QuerySet[Any]:

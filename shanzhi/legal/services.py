@@ -327,7 +327,7 @@ def liaison_activity_record(*, actor: Any, liaison: Liaison, held_on: Any, descr
 def power_item_add(*, actor: Any, region: Region | None, which: str, title: str, legal_basis: str = "",
                    steps: Any = (), position: int | None = None) -> PowerItem:
     region = _place(actor, "supervision.lists", region)
-    if not isinstance(steps, (list, tuple)) or not all(isinstance(s, str) and s.strip() for s in steps):
+    if not isinstance(steps, (list, tuple)) or not steps or not all(isinstance(s, str) and s.strip() for s in steps):
         raise ValidationError(_("List the steps, one per line."), field="steps")
     if len(steps) > 30 or any(len(s) > 200 for s in steps):
         raise ValidationError(_("At most 30 steps of 200 characters each."), field="steps")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("events/", views.events, name="events"),
     path("liaisons/", views.liaisons, name="liaisons"),
     path("liaisons/<int:pk>/", views.liaison, name="liaison"),
+    path("lists/", views.power_lists, name="power_lists"),
     path("talks/", views.talks, name="talks"),
     path("admission/", views.admission, name="admission"),
     path("village/<str:code>/", views.village, name="village"),

@@ -255,7 +255,8 @@ def _staff_pages(viewer: access.Viewer) -> list[tuple[str, str]]:
     if may(viewer, "legal.view"):
         pages += [("legal:events", _("Legal education")), ("legal:liaisons", _("Legal liaisons"))]
     if may(viewer, "supervision.view"):
-        pages += [("legal:talks", _("Reminder talks")), ("legal:admission", _("Community admission list"))]
+        pages += [("legal:power_lists", _("Power and responsibility lists")), ("legal:talks", _("Reminder talks")),
+                  ("legal:admission", _("Community admission list"))]
     return pages
 
 
@@ -362,3 +363,23 @@ def admission(request: HttpRequest) -> HttpResponse:
             title=v["title"], assigned_by=v["assigned_by"], assigned_on=v["assigned_on"],
             admission_item=_by_pk(items, v["item"])),
         done=_("The task is recorded."), again="legal:admission")
+
+
+@page_view
+def power_lists(request: HttpRequest) -> HttpResponse:
+    """The power and responsibility lists (两单) with their steps (一图), kept by the
+    discipline supervisors and the village cadres; each village's public page shows them."""
+    viewer = viewer_of(request)
+    access.require_any_role(viewer, "supervision.view")
+    may_record = may(viewer, "supervision.lists")
+    return _form_page(
+        request, "legal/power_lists.html", {
+            "page": paginate(request, selectors.power_items_in_scope(viewer)), "may_record": may_record,
+            "places": selectors.places(viewer, "supervision.lists") if may_record else [],
+            "lists": PowerItem.List.choices},
+        fields=["region", "list", "title", "legal_basis", "steps"],
+        save=lambda v: services.power_item_add(
+            actor=request.user, region=selectors.place_get(viewer, "supervision.lists", v["region"]),
+            which=v["list"], title=v["title"], legal_basis=v["legal_basis"],
+            steps=[line.strip() for line in v["steps"].splitlines() if line.strip()]),
+        done=_("The item is added to the list."), again="legal:power_lists")

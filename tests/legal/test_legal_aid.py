@@ -175,7 +175,21 @@ def test_application_linked_to_a_dispute(legal, login, client):
     case = LegalAidApplication.objects.get(pk=case_id)
     assert case.dispute_id == dispute.pk
     assert f"/disputes/{dispute.pk}/" in client.get(f"/legal/{case_id}/").content.decode()
-    assert AuditEvent.objects.filter(action="legal_aid.link_dispute").count() == 1
+    assert AuditEvent.objects.filter(action="legal_aid.link_dispute", target_id=str(case_id)).exists()
+    # And by API: unlinked, linked again; not by the applicant.
+    api = login(users["township_staff"])
+    r = api.post(f"/api/legal-aid/{case_id}/dispute", {"dispute_id": None}, content_type="application/json")
+    assert (r.status_code, r.json()["dispute_id"]) == (200, None)
+    r = api.post(f"/api/legal-aid/{case_id}/dispute", {"dispute_id": dispute.pk}, content_type="application/json")
+    assert (r.status_code, r.json()["dispute_id"]) == (200, dispute.pk)
+    r = api.post(f"/api/legal-aid/{case_id}/dispute", {"dispute_id": far.pk}, content_type="application/json")
+    assert r.status_code == 200  # the township's staff may see that dispute too
+    r = login(users["resident"]).post(f"/api/legal-aid/{case_id}/dispute", {"dispute_id": None},
+                                      content_type="application/json")
+    assert r.status_code == 403
+    client.force_login(users["township_staff"])
+    client.post(f"/legal/{case_id}/dispute/", {"dispute_id": dispute.pk})
+    case.refresh_from_db()
     # Once closed the link stays as it was.
     services.legal_aid_reject(actor=users["township_staff"], case=case, reason="不符合条件")
     client.post(f"/legal/{case_id}/dispute/", {"dispute_id": ""})

@@ -194,3 +194,17 @@ def test_admission_list_and_flagged_tasks(legal, client):
                                           "assigned_by": "b", "assigned_on": "2025-05-01"})
     assert r.status_code == 422
     assert CommunityTask.objects.count() == 2
+
+
+def test_power_list_kept_on_the_page_shows_on_the_public_page(legal, client):
+    village = legal.villages[0]
+    client.force_login(legal.users["village_secretary"])
+    r = submit(client, client.get("/legal/lists/"), region=village.code, list="power", title="村级工程项目建设",
+               legal_basis="《招标投标法》", steps="村两委提出方案\n村民代表会议表决\n\n验收并公开结算")
+    assert r.status_code == 302
+    assert "村民代表会议表决" in client.get("/legal/lists/").content.decode()
+    assert submit(client, client.get("/legal/lists/"), region=village.code, list="power", title="x",
+                  steps="").status_code == 422
+    client.logout()
+    public = client.get(f"/legal/village/{village.code}/").content.decode()
+    assert public.index("村两委提出方案") < public.index("村民代表会议表决") < public.index("验收并公开结算")
