@@ -125,14 +125,14 @@ def _baseline(county_path: str) -> tuple[float, int]:
     return seconds, moved
 
 
-def _sweep() -> tuple[float, int]:
+def _sweep() -> tuple[float, int, float]:
+    """The sweep's wall time, what it escalated, and this process's CPU time (the rest of the
+    wall time is PostgreSQL, and waiting for a core on a busy machine)."""
     from shanzhi.casework import services
 
     started, cpu = time.perf_counter(), time.process_time()
     result = services.sweep()
-    seconds = time.perf_counter() - started
-    print(f"    (of which this process's CPU: {time.process_time() - cpu:.2f} s; the rest is the database)")
-    return seconds, result["escalated"]
+    return time.perf_counter() - started, result["escalated"], time.process_time() - cpu
 
 
 def _plan() -> str:
@@ -158,9 +158,9 @@ def _round(label: str, county, category, n: int, every: int, salt: str) -> float
     print(f"  baseline, one bare UPDATE of the same requests: {moved:,} in {base:.2f} s   ({_load_average()})")
     history = StateChange.objects.filter(transition="escalate").count()
     notices = Notification.objects.filter(kind="request.escalated").count()
-    seconds, escalated = _sweep()
-    print(f"  sweep: escalated {escalated:,} in {seconds:.2f} s (goal < 5 s for 1,000,000 / 10,000)   "
-          f"({_load_average()})")
+    seconds, escalated, cpu = _sweep()
+    print(f"  sweep: escalated {escalated:,} in {seconds:.2f} s (goal < 5 s for 1,000,000 / 10,000; "
+          f"this process's CPU {cpu:.2f} s)   ({_load_average()})")
     print(f"  ratio sweep / baseline: {seconds / base:.2f}  (goal <= 2)   "
           f"history rows {StateChange.objects.filter(transition='escalate').count() - history:,}, "
           f"notices {Notification.objects.filter(kind='request.escalated').count() - notices:,}")
@@ -189,9 +189,16 @@ def main() -> None:
 
     print(f"database: {connection.vendor} {connection.pg_version if connection.vendor == 'postgresql' else ''}; "
           f"{os.cpu_count()} cores, {_load_average()}")
+    # A worker's first sweep loads what every later one reuses (translations, content types,
+    # the task's code): done once on a hundred requests, not timed.
+    with connection.cursor() as cursor:
+        cursor.execute(LOAD_SQL, {"county": county.county.pk, "category": category.pk, "n": 100, "every": 10,
+                                  "grids": 1, "salt": "w"})
+        _sweep()
+        cursor.execute("TRUNCATE casework_servicerequest CASCADE")
     first = _round("1", county.county, category, args.open, every, "a")
     print("  the sweep's query plan:\n" + _plan())
-    again, twice = _sweep()
+    again, twice, _cpu = _sweep()
     print(f"  the same sweep again: escalated {twice} in {again:.3f} s (idempotent)")
 
     with connection.cursor() as cursor:
