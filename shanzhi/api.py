@@ -271,11 +271,11 @@ def _field_name(loc: Any) -> str:
     """``("body", "payload", "title")`` -> ``title``: the source and the parameter's name go,
     a field that happens to be called ``body`` or ``file`` stays."""
     parts = [str(p) for p in loc]
-    if parts and parts[0] in _SOURCES:
+    if parts and parts[0] in _SOURCES:  # where it came from
         parts = parts[1:]
-    if len(parts) > 1 and parts[0] in _SOURCES:
+    if len(parts) > 1 and parts[0] in _SOURCES:  # the parameter ("payload")
         parts = parts[1:]
-    if len(parts) == 1 and parts[0] in _SOURCES:
+    elif len(parts) == 1 and parts[0] in _SOURCES:  # the parameter as a whole
         parts = []
     return ".".join(parts) or "request"
 
