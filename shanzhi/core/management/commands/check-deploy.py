@@ -54,6 +54,9 @@ def problems() -> tuple[list[str], list[str]]:
     if "unsafe" in csp.get("script-src", "") or "'none'" not in csp.get("frame-ancestors", ""):
         errors.append(_("The Content-Security-Policy was loosened (SHANZHI_CSP): scripts only from 'self', "
                         "frame-ancestors 'none'."))
+    if settings.SESSION_COOKIE_AGE > 24 * 3600 or not settings.SHANZHI_SESSION_IDLE_SECONDS:
+        warnings.append(_("Logins last long: SESSION_COOKIE_AGE over a day, or SESSION_IDLE_SECONDS=0 "
+                          "(shared phones and office computers stay signed in)."))
     if not settings.SECURE_HSTS_SECONDS:
         warnings.append(_("HSTS is off: once HTTPS works, set SECURE_HSTS_SECONDS=31536000."))
     if config.uses_embedded_database():
