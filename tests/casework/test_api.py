@@ -251,3 +251,15 @@ def test_list_query_count_is_flat(county, categories, client):
     assert (n1, n2) == (1, 13)
     assert many == few
 
+
+
+def test_the_schema_declares_409_where_a_step_can_be_refused(client):
+    """Every step can be refused by the request's state (or lost to a faster colleague):
+    the API schema says so, with the one error shape."""
+    paths = client.get("/api/openapi.json").json()["paths"]
+    steps = ["dispatch", "accept", "start", "return", "resolve", "rate", "reopen", "escalate", "reject", "merge",
+             "close"]
+    for step in steps:
+        responses = paths[f"/api/requests/{{request_id}}/{step}"]["post"]["responses"]
+        assert "409" in responses, step
+        assert responses["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
