@@ -73,6 +73,14 @@ def enqueue(task: Any, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(send)
 
 
+def task_named(name: str) -> Any:
+    """The Celery task registered under ``name`` (every module's tasks loaded first)."""
+    from celery import current_app
+
+    load_task_modules()
+    return current_app.tasks[name]
+
+
 def load_task_modules() -> None:
     for config in apps.get_app_configs():
         if config.name.startswith("shanzhi."):
@@ -102,11 +110,9 @@ def take_lease(job: PeriodicJob, now: dt.datetime | None = None) -> bool:
 
 def run_job(name: str) -> Any:
     """Run one periodic job's task in this process and record how it ended."""
-    from celery import current_app
-
     from shanzhi.core.models import JobLease
 
-    task = current_app.tasks[name]
+    task = task_named(name)
     try:
         result = task.apply().get()
     except Exception as exc:

@@ -34,7 +34,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -401,7 +400,7 @@ class Workflow:
                 continue
             hook = entry.hook
             if isinstance(hook, str):
-                transaction.on_commit(partial(_delay_by_name, hook, change.pk))
+                jobs.enqueue(jobs.task_named(hook), change.pk)
             elif hasattr(hook, "delay"):
                 jobs.enqueue(hook, change.pk)
             else:
@@ -416,13 +415,6 @@ def _bound(hook: Callable[[Any], Any], change: Any) -> Callable[[], Any]:
 
     call.__qualname__ = getattr(hook, "__qualname__", repr(hook))  # Django names it when it fails
     return call
-
-
-def _delay_by_name(task_name: str, change_id: int) -> None:
-    from celery import current_app
-
-    jobs.load_task_modules()
-    current_app.tasks[task_name].delay(change_id)
 
 
 def _common_path(paths: Iterable[str]) -> str:
