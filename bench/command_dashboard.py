@@ -160,8 +160,8 @@ def _views(viewer: Any, county: Any) -> dict[str, Any]:
         # The request and dispute figures of the dashboard (the smaller modules' are the same on both paths).
         return (selectors._requests_totals(viewer, region, now=None, hist=False),
                 selectors._requests_totals(viewer, region, per.since, per.until),
-                selectors._disputes_totals(viewer, region), selectors._disputes_totals(viewer, region, per.since,
-                                                                                       per.until))
+                selectors._disputes_totals(viewer, region, counts_only=True),
+                selectors._disputes_totals(viewer, region, per.since, per.until))
 
     return {
         "county figures, this month": lambda: figures(county, month),

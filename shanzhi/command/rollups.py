@@ -26,8 +26,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import Case, Count, F, Q, Sum, When
-from django.db.models.functions import Least, TruncDate
+from django.db.models import Case, Count, F, FloatField, Q, Sum, When
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Least, TruncDate
 from django.utils import timezone
 
 from shanzhi.command.models import RollupCell, RollupDue, RollupWatermark
@@ -419,15 +420,35 @@ def _days(since: dt.datetime | None, until: dt.datetime | None) -> Q:
     return q
 
 
+def value_keys(source: str) -> list[str]:
+    src = SOURCES[source]()
+    keys = list(src.counts)
+    for name in src.sums:
+        keys += [f"{name}_sum", f"{name}_n"]
+    if src.per_record is not None:
+        keys += ["settle_days_sum", "settle_days_n"] if source == "dispute" else []
+    return keys
+
+
+def _summed(source: str, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The cells' values added up by the database (one row back, whatever the period)."""
+    return {key: Sum(Cast(KT(f"values__{key}"), FloatField())) for key in (only or value_keys(source))}
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (int(v) if float(v).is_integer() and not k.startswith("settle_days_sum") else v)
+            for k, v in row.items() if v}
+
+
 def sums(source: str, path: str, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
-         now: dt.datetime | None = None, hist: bool = True) -> Sums:
-    """The figures of everything under ``path`` filed in [since, until) (whole days)."""
-    out = Sums()
-    fields = ["values", "hist"] if hist else ["values"]
-    for row in RollupCell.objects.filter(_days(since, until), source=source, own=False, path=path).values(*fields):
-        add(out.values, row["values"])
-        if hist:
-            add_hist(out.hist, row["hist"])
+         now: dt.datetime | None = None, hist: bool = True, only: Iterable[str] | None = None) -> Sums:
+    """The figures of everything under ``path`` filed in [since, until) (whole days);
+    ``only``: just these values (the all-time counts need two of twenty)."""
+    cells = RollupCell.objects.filter(_days(since, until), source=source, own=False, path=path)
+    out = Sums(values=_clean(cells.aggregate(**_summed(source, only))))
+    if hist:
+        for row in cells.values_list("hist", flat=True):
+            add_hist(out.hist, row)
     out.overdue = _overdue(source, path, since, until, now).get(path, 0)
     return out
 
@@ -450,11 +471,12 @@ def children_sums(source: str, path: str, *, since: dt.datetime | None = None, u
                   now: dt.datetime | None = None) -> dict[str, Sums]:
     """The same for each child of ``path`` (keyed by the child's path)."""
     out: dict[str, Sums] = defaultdict(Sums)
-    for row in RollupCell.objects.filter(_days(since, until), source=source, own=False, parent=path).values(
-            "path", "values", "hist"):
-        s = out[row["path"]]
-        add(s.values, row["values"])
-        add_hist(s.hist, row["hist"])
+    cells = RollupCell.objects.filter(_days(since, until), source=source, own=False, parent=path).order_by()
+    for row in cells.values("path").annotate(**_summed(source)):
+        child = row.pop("path")
+        out[child].values = _clean(row)
+    for child, hist in cells.values_list("path", "hist"):
+        add_hist(out[child].hist, hist)
     kids = list(out)
     for p, n in _overdue(source, path, since, until, now, children=kids).items():
         out[p].overdue = n

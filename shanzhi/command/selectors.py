@@ -196,18 +196,25 @@ def dispute_figures(s: rollups.Sums, key: str = "all", label: str = "") -> dispu
         avg_days_to_settle=round(x("settle_days_sum", 0) / x("settle_days_n"), 2) if x("settle_days_n") else None)
 
 
+# What the dashboard shows of everything filed so far: the count, the open and the overdue.
+NOW_KEYS = ("n", "open")
+
+
 def _requests_totals(v: access.Viewer, region: Region, since: dt.datetime | None = None,
                      until: dt.datetime | None = None, now: dt.datetime | None = None,
                      hist: bool = True) -> casework.Figures:
     if from_rollups(v, "request", region):
-        return request_figures(rollups.sums("request", region.path, since=since, until=until, now=now, hist=hist))
+        return request_figures(rollups.sums("request", region.path, since=since, until=until, now=now, hist=hist,
+                                            only=None if hist else NOW_KEYS))
     return casework.totals(v, region=region, since=since, until=until, now=now)
 
 
 def _disputes_totals(v: access.Viewer, region: Region, since: dt.datetime | None = None,
-                     until: dt.datetime | None = None, now: dt.datetime | None = None) -> disputes.Figures:
+                     until: dt.datetime | None = None, now: dt.datetime | None = None,
+                     counts_only: bool = False) -> disputes.Figures:
     if from_rollups(v, "dispute", region):
-        return dispute_figures(rollups.sums("dispute", region.path, since=since, until=until, now=now))
+        return dispute_figures(rollups.sums("dispute", region.path, since=since, until=until, now=now,
+                                            hist=False, only=NOW_KEYS if counts_only else None))
     return disputes.totals(v, region=region, since=since, until=until, now=now)
 
 
@@ -221,7 +228,7 @@ def dashboard(who: Any, region: Region, per: Period, *, now: dt.datetime | None 
     d.requests = _try(lambda: _requests_totals(v, region, per.since, per.until, now=now))
     today = _try(lambda: _requests_totals(v, region, _start(timezone.localdate(now)), now=now, hist=False))
     d.requests_today = today.count if today is not None else None
-    d.disputes_now = _try(lambda: _disputes_totals(v, region, now=now))
+    d.disputes_now = _try(lambda: _disputes_totals(v, region, now=now, counts_only=True))
     d.disputes = _try(lambda: _disputes_totals(v, region, per.since, per.until, now=now))
     d.screening = _try(lambda: disputes.screening_coverage(v, region=region))
     d.points = _try(lambda: points.figures(v, region, timezone.localdate(now).year))
