@@ -251,7 +251,7 @@ def _report_page(request: HttpRequest, report: Any, *, form: Any = None, status:
         "summary_form": form if isinstance(form, forms.SummaryForm) else forms.SummaryForm(
             initial={"summary": report.summary}),
         "review_form": form if isinstance(form, forms.ReviewForm) else forms.ReviewForm(),
-        "history": list(REPORT_FLOW.history(report)), "state_label": REPORT_FLOW.label(report.state),
+        "history": REPORT_FLOW.history_in_words(report), "state_label": REPORT_FLOW.label(report.state),
         "may_refresh": "submit" in steps,
     }, status=status)
 
@@ -621,7 +621,7 @@ def _wish_page(request: HttpRequest, found: MicroWish, *, form: Any = None, stat
     steps = [t.name for t in WISH_FLOW.allowed_transitions(found, viewer)]
     return render(request, "contact/wish.html", {
         "wish": found, "steps": steps, "state_label": WISH_FLOW.label(found.state),
-        "history": list(WISH_FLOW.history(found)), "units": selectors.liaison_units(viewer),
+        "history": WISH_FLOW.history_in_words(found), "units": selectors.liaison_units(viewer),
         "fulfil_form": form if isinstance(form, forms.FulfilForm) else forms.FulfilForm(),
         "reason_form": form if isinstance(form, forms.ReasonForm) else forms.ReasonForm(),
         "may_claim_as_member": viewer_member(viewer) is not None,

@@ -210,6 +210,20 @@ class Workflow:
         ).select_related("actor").order_by("at", "id")
         return qs if include_internal else qs.filter(internal=False)
 
+    def history_in_words(self, obj: models.Model, include_internal: bool = False) -> list[Any]:
+        """The history for a page (which shows no workflow codes): each row gets
+        ``step_label`` (empty for the first row, which only starts the case), ``from_label``
+        and ``state_label``."""
+        rows = list(self.history(obj, include_internal=include_internal))
+        for row in rows:
+            try:
+                row.step_label = "" if row.transition == "create" else self.get_transition(row.transition).display
+            except LookupError:
+                row.step_label = row.transition
+            row.from_label = self.label(row.from_state) if row.from_state else ""
+            row.state_label = self.label(row.to_state)
+        return rows
+
     # -- writing -------------------------------------------------------------------------
 
     def start(self, obj: models.Model, *, actor: Any, note: str = "", at: Any = None) -> Any:
@@ -473,9 +487,14 @@ def history(obj: models.Model, include_internal: bool = False) -> models.QuerySe
     return workflow_of(obj).history(obj, include_internal)
 
 
+def history_in_words(obj: models.Model, include_internal: bool = False) -> list[Any]:
+    return workflow_of(obj).history_in_words(obj, include_internal)
+
+
 def allowed_transitions(obj: models.Model, viewer: Any) -> list[Transition]:
     return workflow_of(obj).allowed_transitions(obj, viewer)
 
 
-__all__ = ["ANY", "SYSTEM", "State", "Transition", "Workflow", "allowed_transitions", "history", "start",
+__all__ = ["ANY", "SYSTEM", "State", "Transition", "Workflow", "allowed_transitions", "history", "history_in_words",
+           "start",
            "transition", "workflow_of"]

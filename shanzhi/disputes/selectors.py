@@ -180,7 +180,7 @@ def dispute_file(viewer: Any, dispute: Dispute) -> DisputeFile:
     staff = is_staff_of(v, dispute)
     # Settling on the spot is recorded with the dispute itself (one screen), not a step later.
     steps = [t.name for t in DISPUTE_FLOW.allowed_transitions(dispute, v) if t.name != "settle_on_spot"]
-    history = _in_words(DISPUTE_FLOW, DISPUTE_FLOW.history(dispute, include_internal=staff))
+    history = DISPUTE_FLOW.history_in_words(dispute, include_internal=staff)
     return DisputeFile(
         dispute=dispute,
         parties=list(dispute.parties.select_related("resident", "household").order_by("order", "id")),
@@ -533,20 +533,7 @@ def petition_schedule(viewer: Any, *, week: dt.date | None = None, now: dt.datet
 
 
 def petition_history(viewer: Any, case: PetitionCase) -> list[Any]:
-    return _in_words(PETITION_FLOW, PETITION_FLOW.history(case))
-
-
-def _in_words(flow: Any, changes: Any) -> list[Any]:
-    """The history rows, each with ``step_label`` and ``state_label`` for the pages (which show
-    no workflow codes); the first row ("create") has no step, only the state it starts in."""
-    rows = list(changes)
-    for row in rows:
-        try:
-            row.step_label = "" if row.transition == "create" else flow.get_transition(row.transition).display
-        except LookupError:
-            row.step_label = row.transition
-        row.state_label = flow.label(row.to_state)
-    return rows
+    return PETITION_FLOW.history_in_words(case)
 
 
 def petition_actions(viewer: Any, case: PetitionCase) -> list[str]:

@@ -244,7 +244,7 @@ def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     steps = [t.name for t in wf.allowed_transitions(award, viewer)]
     return render(request, "points/award.html", {
-        "award": award, "history": list(wf.history(award)), "steps": steps,
+        "award": award, "history": wf.history_in_words(award), "steps": steps,
         "may_reverse": award.state == "approved" and access.can(viewer, "points.correct", award),
     })
 

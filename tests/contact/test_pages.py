@@ -33,7 +33,8 @@ def test_home_cards(client, county, party):
     assert "/contact/visits/new/" in member
     # The header names the member's roles in words, not by their codes.
     roles = re.search(r'<span class="who__roles">([^<]*)</span>', member)
-    assert roles is not None and "党员" in roles.group(1).split("、"), roles
+    assert roles is not None
+    assert "党员" in roles.group(1).split("、"), roles.group(1)
     secretary = _page(client, county.users["village_secretary"], "/")
     assert "/contact/coverage/?region=621023100201" in secretary
     # A resident without Party membership gets no contact card; the page works for them.

@@ -173,6 +173,9 @@ def test_start_records_the_first_row_and_history_is_ordered(county, case):
     assert [(r.transition, r.from_state, r.to_state) for r in rows] == [
         ("create", "", "submitted"), ("dispatch", "submitted", "dispatched")]
     assert rows[0].actor == resident
+    with translation.override("en"):
+        words = [(r.step_label, r.from_label, r.state_label) for r in CASE_FLOW.history_in_words(case)]
+    assert words == [("", "", "submitted"), ("dispatch", "submitted", "dispatched")]
 
 
 def test_allowed_transitions_follow_state_and_role(county, case):
