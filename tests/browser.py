@@ -15,7 +15,7 @@ import pytest
 from tests import factories
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--lang=zh-CN",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
