@@ -716,10 +716,20 @@ def escalate_overdue(*, now: dt.datetime, batch: int = SWEEP_BATCH) -> int:
         rows: list[dict[str, Any]] = list(qs.order_by("escalation_due", "pk").values(*SWEEP_FIELDS)[:batch])
         if not rows:
             return total
-        total += _escalate_batch(rows, now)
+        last = (rows[-1]["escalation_due"], rows[-1]["pk"])
+        total += _escalate_batch(rows, now, _between(after, last))
         if len(rows) < batch:
             return total
-        after = (rows[-1]["escalation_due"], rows[-1]["pk"])
+        after = last
+
+
+def _between(after: tuple[dt.datetime, int] | None, last: tuple[dt.datetime, int]) -> Q:
+    """The batch as a range of the partial index, (deadline, id) after ``after`` up to and
+    including ``last``: the UPDATE walks the index as the selection did, with no id list."""
+    q = Q(escalation_due__lte=last[0]) & (Q(escalation_due__lt=last[0]) | Q(pk__lte=last[1]))
+    if after is not None:
+        q &= Q(escalation_due__gte=after[0]) & (Q(escalation_due__gt=after[0]) | Q(pk__gt=after[1]))
+    return q
 
 
 SWEEP_FIELDS = ("pk", "escalation_due", "level", "category_id", "county_id", "county__path", "region_path",
@@ -727,7 +737,7 @@ SWEEP_FIELDS = ("pk", "escalation_due", "level", "category_id", "county_id", "co
                 "category__response_amount", "category__response_unit")
 
 
-def _escalate_batch(rows: list[dict[str, Any]], now: dt.datetime) -> int:
+def _escalate_batch(rows: list[dict[str, Any]], now: dt.datetime, batch_range: Q) -> int:
     groups: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
     for row in rows:
         if next_level(row["level"]) is None:
@@ -750,12 +760,18 @@ def _escalate_batch(rows: list[dict[str, Any]], now: dt.datetime) -> int:
                 changes["handling_path"] = county_path
             else:
                 changes["handling_path"] = Substr("region_path", 1, township_path_length(county_path))
-            qs = ServiceRequest.objects.filter(pk__in=[m["pk"] for m in members], level=level,
+            qs = ServiceRequest.objects.filter(ESCALATION_CLOCK, batch_range, county_id=first["county_id"],
+                                               category_id=first["category_id"], level=level,
                                                escalation_due__lte=now)
             moved = REQUEST_FLOW.transition_many(
                 qs, name="escalate", at=now, note=_("Escalated automatically: the deadline of the %(level)s passed")
                 % {"level": Level(level).label}, **changes)
             moved_ids = {c.object_id for c in moved}
+            # A request that became overdue in the range since it was read moved too: told as well.
+            known = {m["pk"] for m in members}
+            if moved_ids - known:
+                members = members + list(ServiceRequest.objects.filter(pk__in=moved_ids - known)
+                                         .values(*SWEEP_FIELDS))
             for m in members:
                 if m["pk"] in moved_ids:
                     m["new_level"] = target
