@@ -131,8 +131,10 @@ class RollupCell(models.Model):
 
     class Meta:
         verbose_name = _("rollup cell")
-        constraints = [models.UniqueConstraint(fields=["source", "own", "path", "day"], name="command_rollup_cell")]
-        indexes = [models.Index(fields=["source", "own", "parent", "day"], name="command_rollup_parent")]
+        # Path (or parent) before the flag: SQLite tests a boolean as "NOT own", which an
+        # index cannot seek on, so the columns after it would go unused.
+        constraints = [models.UniqueConstraint(fields=["source", "path", "day", "own"], name="command_rollup_cell")]
+        indexes = [models.Index(fields=["source", "parent", "day", "own"], name="command_rollup_parent")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.path} {self.day}"
