@@ -124,7 +124,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     steps = {t.name for t in workflow.allowed_transitions(case, viewer)}
     is_lawyer = viewer.user is not None and case.lawyer_id == viewer.user.pk
     return render(request, "legal/detail.html", {
-        "case": case, "steps": steps, "history": workflow.history(case), "work_steps": case.steps.all(),
+        "case": case, "steps": steps, "history": workflow.history_in_words(case), "work_steps": case.steps.all(),
         "lawyers": services.lawyer_candidates(case) if "accept" in steps else [],
         "may_log": is_lawyer and case.state in ("accepted", "in_progress"), "today": timezone.localdate(),
         "may_link": case.is_open and (is_lawyer or access.can(viewer, "legal_aid.accept", case)),

@@ -59,6 +59,7 @@ def test_legal_aid_from_application_to_result_following_the_pages(legal, client)
     assert "调解结案，全额追回" in page
     assert "与用工方协商" in page
     assert "12000.00" in page
+    assert "in_progress" not in page  # the history in words, not workflow codes
     moves = list(StateChange.objects.filter(object_id=case.pk, workflow="legal_aid").order_by("id")
                  .values_list("to_state", flat=True))
     assert moves == ["submitted", "accepted", "in_progress", "concluded"]
