@@ -270,6 +270,10 @@ class ServiceRequest(models.Model):
             models.Index(fields=["state", "submitted_at"], name="casework_state_idx"),
             models.Index(fields=["assignee_department", "state"], name="casework_department_idx"),
             models.Index(fields=["household", "submitted_at"], name="casework_household_idx"),
+            # A resident's own requests ("mine", their home card): the few rows that have a
+            # resident or were filed by one, not the whole table.
+            models.Index(fields=["resident"], condition=Q(resident__isnull=False), name="casework_resident_idx"),
+            models.Index(fields=["filed_by"], condition=Q(channel="resident"), name="casework_filed_by_idx"),
         ]
 
     def __str__(self) -> str:
@@ -307,6 +311,12 @@ class Follower(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(user__isnull=False) | Q(resident__isnull=False),
                                    name="casework_follower_is_someone"),
+            # "Me too" once per person (rows from merged duplicates carry the duplicate).
+            models.UniqueConstraint(fields=["request", "resident"],
+                                    condition=Q(duplicate__isnull=True, resident__isnull=False),
+                                    name="casework_follow_once_resident"),
+            models.UniqueConstraint(fields=["request", "user"], condition=Q(duplicate__isnull=True, user__isnull=False),
+                                    name="casework_follow_once_user"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Substr
 from django.urls import reverse
@@ -678,9 +678,12 @@ def request_follow(*, actor: Any, request: ServiceRequest) -> bool:
             or Follower.objects.filter(Q(user_id=viewer.user.pk) | Q(resident_id=viewer.resident_id),
                                        request=request).exists()):
         return False
-    with transaction.atomic():
-        Follower.objects.create(request=request, user_id=viewer.user.pk, resident_id=viewer.resident_id)
-        audit.record(actor=actor, action="request.follow", target=request)
+    try:
+        with transaction.atomic():
+            Follower.objects.create(request=request, user_id=viewer.user.pk, resident_id=viewer.resident_id)
+            audit.record(actor=actor, action="request.follow", target=request)
+    except IntegrityError:
+        return False  # the same person's other click got there first
     return True
 
 

@@ -57,3 +57,15 @@ def test_two_sweeps_at_once_escalate_each_request_once(shared_db, county, catego
     told = set(Notification.objects.filter(kind="request.escalated").values_list("recipient_id", flat=True))
     assert told == {county.users[r].pk for r in ("grid_leader", "grid_worker", "township_staff")}
     assert services.sweep(now=now)["escalated"] == 0
+
+
+def test_two_me_too_clicks_at_once_make_one_follower(shared_db, county, categories):
+    from shanzhi.casework.models import Follower
+    from shanzhi.regions.models import Resident
+
+    leak = file_request(county, categories)  # a public matter of 张湾村
+    head = Resident.objects.get(household=county.households[4], relation="head")  # same village
+    neighbour = factories.user("u_neighbour", phone=head.phone, resident=head)
+    results = race(2, lambda i: services.request_follow(actor=neighbour, request=leak))
+    assert sorted(results, key=repr) == [False, True], results
+    assert Follower.objects.filter(request=leak).count() == 1
