@@ -4,6 +4,7 @@ import pytest
 
 from tests import factories
 from tests.browser import browser  # noqa: F401  (the one shared Chromium fixture)
+from tests.concurrency import shared_db  # noqa: F401  (committed data other connections see)
 
 
 @pytest.fixture

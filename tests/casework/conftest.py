@@ -51,15 +51,6 @@ def file_request(county, categories, *, who="resident", category="water", **extr
 # -- real connections and processes ------------------------------------------------------------
 
 @pytest.fixture
-def shared_db(transactional_db):
-    """Committed data that other threads and processes see (see tests/core/conftest.py)."""
-    from tests.core.conftest import in_memory_sqlite
-
-    if in_memory_sqlite():
-        pytest.skip("needs a test database file other connections can share")
-
-
-@pytest.fixture
 def background(tmp_path):
     from tests.core.processes import Background
 

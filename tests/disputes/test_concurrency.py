@@ -5,10 +5,7 @@ once, two sweeps escalating the same overdue disputes at once. Exactly one wins 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
-import pytest
-from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
 
@@ -16,35 +13,7 @@ from shanzhi.core.models import StateChange
 from shanzhi.disputes import services
 from shanzhi.disputes.models import Agreement, Dispute, FollowUp
 from shanzhi.regions.models import Resident
-
-
-@pytest.fixture
-def shared_db(transactional_db):
-    """Committed data that the other threads' connections see."""
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite" and (settings["TEST"].get("NAME") or settings["NAME"]) in (":memory:", "",
-                                                                                                   None):
-        pytest.skip("needs a test database file other connections can share")
-
-
-def _race(n, target):
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = target(i)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
+from tests.concurrency import race
 
 
 def _post(user, path, data):
@@ -75,7 +44,7 @@ def test_two_mediators_sign_the_same_agreement_one_wins(shared_db, dcounty):
     d, names = _mediating(c, mediators)
     draft = services.agreement_draft(actor=mediators[0], dispute=d, facts="边界不清", terms="以界石为准")
     body = {"signed_on": timezone.localdate().isoformat(), "signatories": names}
-    results = _race(2, lambda i: _post(mediators[i], f"/disputes/agreements/{draft.pk}/sign", body))
+    results = race(2, lambda i: _post(mediators[i], f"/disputes/agreements/{draft.pk}/sign", body))
     statuses = sorted(status for status, _body in results)
     assert statuses[0] == 200, results
     # The other finds it signed: a conflict if both read the draft before either wrote,
@@ -96,7 +65,7 @@ def test_two_people_escalate_the_same_dispute_one_wins(shared_db, dcounty):
     mediators = [c.users["village_mediator"]]
     d, _names = _mediating(c, mediators)
     people = [c.users["village_mediator"], c.users["grid_worker"]]
-    results = _race(2, lambda i: _post(people[i], f"/disputes/{d.pk}/escalate", {"reason": f"村级调解未果{i}"}))
+    results = race(2, lambda i: _post(people[i], f"/disputes/{d.pk}/escalate", {"reason": f"村级调解未果{i}"}))
     statuses = sorted(status for status, _body in results)
     assert statuses[0] == 200, results
     assert statuses[1] in (403, 409), results  # lost the race (409), or no longer theirs once it went up (403)
@@ -118,7 +87,7 @@ def test_two_sweeps_at_once_escalate_each_dispute_once(shared_db, dcounty):
     past = timezone.now() - dt.timedelta(minutes=1)
     Dispute.objects.filter(pk__in=[d.pk for d in disputes]).update(escalation_due=past)
     now = timezone.now()
-    results = _race(2, lambda i: services.sweep(now=now, batch=2)["escalated"])
+    results = race(2, lambda i: services.sweep(now=now, batch=2)["escalated"])
     assert sum(results) == len(disputes), results
     assert set(Dispute.objects.values_list("level", "escalation_count", "handling_path")) == {
         ("township", 1, c.townships[0].path)}

@@ -17,10 +17,3 @@ def legal(county):
     return county
 
 
-@pytest.fixture
-def shared_db(transactional_db):
-    """Committed data that other threads' connections see (see tests/core/conftest.py)."""
-    from tests.core.conftest import in_memory_sqlite
-
-    if in_memory_sqlite():
-        pytest.skip("needs a test database file other connections can share")
