@@ -11,6 +11,7 @@ urlpatterns = [
     path("list/<slug:figure>/", views.figure_list, name="list"),
     path("map/", views.region_map, name="map"),
     path("report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("alerts/<int:pk>/<slug:action>/", views.alert_act, name="alert_act"),

@@ -103,8 +103,7 @@ def region_map(request: HttpRequest) -> HttpResponse:
                                                 "section": "command"})
 
 
-@page_view
-def report_xlsx(request: HttpRequest) -> HttpResponse:
+def _report_period(request: HttpRequest) -> tuple[Any, Any, Any, bool]:
     viewer = viewer_of(request)
     region = selectors.region_for(viewer, request.GET.get("region"))
     access.require_any_role(viewer, "command.dashboard")
@@ -117,11 +116,27 @@ def report_xlsx(request: HttpRequest) -> HttpResponse:
     months = 3 if request.GET.get("span") == "quarter" else 1
     if months == 3:
         month = (month - 1) // 3 * 3 + 1
-    per = selectors.month_period(year, month, months)
-    body = reports.workbook(viewer, region, per, quarter=months == 3)
+    return viewer, region, selectors.month_period(year, month, months), months == 3
+
+
+def _report_name(region: Any, per: selectors.Period, quarter: bool) -> str:
+    return f"command-{region.code}-{per.key}{'-Q' if quarter else ''}"
+
+
+@page_view
+def report_xlsx(request: HttpRequest) -> HttpResponse:
+    viewer, region, per, quarter = _report_period(request)
+    body = reports.workbook(viewer, region, per, quarter=quarter)
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    name = f"command-{region.code}-{per.key}{'-Q' if months == 3 else ''}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Content-Disposition"] = f'attachment; filename="{_report_name(region, per, quarter)}.xlsx"'
+    return response
+
+
+@page_view
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    viewer, region, per, quarter = _report_period(request)
+    response = HttpResponse(reports.pdf(viewer, region, per, quarter=quarter), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{_report_name(region, per, quarter)}.pdf"'
     return response
 
 

@@ -1,58 +1,22 @@
 """The mediation agreement (调解协议书) as a Chinese A4 PDF.
 
-The text is set in Noto Sans CJK SC, embedded (subset) so that the document prints the same
-everywhere. The font is not shipped with Shanzhi: it comes from the system's package
-(Debian/Ubuntu ``fonts-noto-cjk``), found at ``SHANZHI_CJK_FONT`` or in the usual places.
+Set in the platform's Chinese A4 document (``core.pdf``).
 """
 
 from __future__ import annotations
 
-import functools
-import glob
 import hashlib
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from shanzhi.core import idnumbers
+from shanzhi.core.pdf import a4_document
 from shanzhi.disputes.models import Agreement, Side
 
-FONT_CANDIDATES = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-]
 SIDES = {Side.APPLICANT: "申请人", Side.RESPONDENT: "被申请人", Side.OTHER: "当事人"}
-
-
-@functools.cache
-def cjk_font() -> tuple[str, int]:
-    """The font file and, in a collection, the index of its Simplified Chinese face."""
-    configured = getattr(settings, "SHANZHI_CJK_FONT", "")
-    paths = [configured] if configured else FONT_CANDIDATES + sorted(glob.glob("/usr/share/fonts/**/*CJK*SC*.otf",
-                                                                               recursive=True))
-    for path in paths:
-        try:
-            with open(path, "rb"):
-                pass
-        except OSError:
-            continue
-        if not path.lower().endswith(".ttc"):
-            return path, 0
-        from fontTools.ttLib import TTCollection
-
-        collection = TTCollection(path, lazy=True)
-        for i, font in enumerate(collection.fonts):
-            name = font["name"].getDebugName(4) or ""
-            if name.endswith(" SC") or "SC " in name:
-                return path, i
-        return path, 0
-    raise ImproperlyConfigured("no CJK font for printing agreements: install fonts-noto-cjk or set SHANZHI_CJK_FONT")
 
 
 CACHE_SECONDS = 24 * 3600
@@ -80,16 +44,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
 
 
 def _render(agreement: Agreement) -> bytes:
-    from fpdf import FPDF
-
-    path, index = cjk_font()
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_margins(25, 25, 25)
-    pdf.set_auto_page_break(auto=True, margin=25)
-    pdf.add_font("cjk", fname=path, collection_font_number=index)
-    pdf.set_title("人民调解协议书")
-    pdf.set_creator("Shanzhi")
-    pdf.add_page()
+    pdf = a4_document("人民调解协议书")
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
     def line(text: str, size: float = 12, align: str = "L", gap: float = 2) -> None:

@@ -146,3 +146,31 @@ def test_report_workbook_holds_the_figures(ccounty, login):
     assert len(places) == 2
     assert client.get("/command/report.xlsx?month=13").status_code == 422
     assert client.get("/command/report.xlsx?month=x").status_code == 422
+
+
+def test_report_pdf_is_chinese_and_holds_the_figures(ccounty, login):
+    import io
+
+    from pypdf import PdfReader
+
+    c = ccounty
+    _plant(c)
+    client = login(c.users["county_staff"])
+    client.cookies["django_language"] = "en"  # printed and filed in Chinese whatever the reader's language
+    today = timezone.localdate()
+    answer = client.get(f"/command/report.pdf?year={today.year}&month={today.month}", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(answer.content))
+    # fpdf2's embedded CMap: pypdf puts a NUL before each CJK character (see tests/disputes).
+    text = "".join("".join(page.extract_text().replace("\x00", "").split()) for page in reader.pages)
+    month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
+    filed = ServiceRequest.objects.filter(submitted_at__gte=month_start).count()
+    assert text.startswith("华池县月度"), text[:100]
+    assert f"受理诉求{filed}" in text, text[:500]
+    assert "六类纠纷占比" in text  # the six types' share
+    assert "柔远镇" in text  # a row per township
+    quarter = client.get(f"/command/report.pdf?year={today.year}&month={today.month}&span=quarter")
+    assert "".join(p.extract_text().replace("\x00", "") for p in PdfReader(io.BytesIO(quarter.content)).pages
+                   ).startswith("华池县季度")
+    assert client.get("/command/report.pdf?month=13").status_code == 422

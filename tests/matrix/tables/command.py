@@ -76,6 +76,7 @@ ENTRIES: list[Entry] = [
     _region_page("command:wall_json"),
     _region_page("command:map"),
     _region_page("command:report_xlsx"),
+    _region_page("command:report_pdf"),
     _region_page("command:alerts"),
     _region_page("command:list", params=lambda r: {"figure": "requests_open"}),
     page("command:alert", kind="command_alert", visible=SEE),
