@@ -100,7 +100,7 @@ def test_the_whole_loop_by_api_and_the_pdf(api, dcounty):
     fake = SimpleUploadedFile("scan.pdf", b"not a pdf at all", content_type="application/pdf")
     r = client.post(f"/api/disputes/agreements/{agreement_id}/scan", {"file": fake})
     assert r.status_code == 422
-    assert "scan" in r.json()["fields"]
+    assert "file" in r.json()["fields"]  # the API names its own field
     real = SimpleUploadedFile("scan.pdf", pdf.content, content_type="application/pdf")
     r = client.post(f"/api/disputes/agreements/{agreement_id}/scan", {"file": real})
     assert r.status_code == 200
