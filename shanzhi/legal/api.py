@@ -327,6 +327,56 @@ def record_task(request: HttpRequest, payload: TaskIn) -> Any:
     return Status(201, services.task_record(actor=request.user, region=region, admission_item=item, **data))
 
 
+class LiaisonIn(Schema):
+    resident_id: int
+    trained_on: dt.date
+    training_hours: int = Field(ge=0, le=1000)
+
+
+class LiaisonOut(Schema):
+    id: int
+    name: str = Field(alias="resident.name")
+    village: str = Field(alias="region.name")
+    trained_on: dt.date
+    training_hours: int
+    active: bool
+    activities: int = Field(0, alias="n_activities")
+
+
+class LiaisonActivityIn(Schema):
+    held_on: dt.date
+    description: str
+    people_reached: int = Field(0, ge=0)
+
+
+class LiaisonActivityOut(Schema):
+    id: int
+    held_on: dt.date
+    description: str
+    people_reached: int
+
+
+@router.get("/legal/liaisons", response=list[LiaisonOut], summary="Legal liaisons (法律明白人) in your scope")
+@paginate(PageNumberPagination)
+def list_liaisons(request: HttpRequest) -> Any:
+    return selectors.liaisons(request.user)
+
+
+@router.post("/legal/liaisons", response={201: LiaisonOut}, summary="Add a trained villager as a legal liaison")
+def add_liaison(request: HttpRequest, payload: LiaisonIn) -> Any:
+    resident = Resident.objects.filter(pk=payload.resident_id).first()
+    liaison = services.liaison_add(actor=request.user, resident=resident, trained_on=payload.trained_on,
+                                   training_hours=payload.training_hours)
+    return Status(201, selectors.liaisons(request.user).get(pk=liaison.pk))
+
+
+@router.post("/legal/liaisons/{int:liaison_id}/activities", response={201: LiaisonActivityOut},
+             summary="Record a liaison's activity")
+def record_liaison_activity(request: HttpRequest, liaison_id: int, payload: LiaisonActivityIn) -> Any:
+    liaison = selectors.liaison_get(request.user, liaison_id)
+    return Status(201, services.liaison_activity_record(actor=request.user, liaison=liaison, **payload.dict()))
+
+
 @router.get("/legal/figures", response=FiguresOut, summary="Figures for a period, in your scope")
 def figures(request: HttpRequest, period: Period = Query(...)) -> Any:
     access.require_any_role(request.user, "legal.view")

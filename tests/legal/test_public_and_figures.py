@@ -198,3 +198,26 @@ def test_admission_list_flags_tasks_off_the_list(legal, login):
     )
     assert bad.status_code == 422
     assert "admission_item_id" in bad.json()["fields"]
+
+
+def test_liaisons_by_api(legal, login):
+    """Add a legal liaison (法律明白人) and record an activity through the API; the list shows
+    them with their count of activities; a resident number twice is refused on the field."""
+    client = login(legal.users["legal_adviser"])
+    head = Resident.objects.filter(household=legal.households[0]).order_by("id").first()
+    r = client.post("/api/legal/liaisons", {"resident_id": head.pk, "trained_on": "2025-03-15", "training_hours": 16},
+                    content_type="application/json")
+    assert r.status_code == 201, r.content
+    liaison = r.json()
+    assert (liaison["name"], liaison["training_hours"], liaison["activities"]) == (head.name, 16, 0)
+    again = client.post("/api/legal/liaisons", {"resident_id": head.pk, "trained_on": "2025-03-15",
+                                                "training_hours": 16}, content_type="application/json")
+    assert again.status_code == 422
+    assert "resident_id" in again.json()["fields"]
+    r = client.post(f"/api/legal/liaisons/{liaison['id']}/activities",
+                    {"held_on": "2025-04-02", "description": "调解邻里纠纷", "people_reached": 6},
+                    content_type="application/json")
+    assert r.status_code == 201, r.content
+    listed = client.get("/api/legal/liaisons").json()
+    assert listed["count"] == 1
+    assert listed["items"][0]["activities"] == 1

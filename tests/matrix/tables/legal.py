@@ -80,12 +80,21 @@ def _accepted(world: World, role: str, placement: str) -> LegalAidApplication:
     return _cached(world, "accepted", role, placement, make)
 
 
-@kind("liaison", params=lambda li: {"pk": li.pk}, text=lambda li: li.resident.name)
+@kind("liaison", params=lambda li: {"pk": li.pk, "liaison_id": li.pk}, text=lambda li: li.resident.name)
 def _liaison(world: World, role: str, placement: str) -> Liaison:
     head = world.household(role, placement).members.order_by("id").first()
     found = Liaison.objects.filter(resident=head).first()
     return found or services.liaison_add(actor=world.users["admin"], resident=head, trained_on="2025-03-15",
                                          training_hours=16)
+
+
+def _grow_liaisons(world: World, n: int) -> None:
+    from shanzhi.regions.models import Resident
+
+    taken = set(Liaison.objects.values_list("resident_id", flat=True))
+    home = world.county.households[0].village
+    for resident in Resident.objects.filter(household__village=home).exclude(pk__in=taken).order_by("id")[:n]:
+        services.liaison_add(actor=world.users["admin"], resident=resident, trained_on="2025-03-15", training_hours=8)
 
 
 def _grow(world: World, n: int) -> None:
@@ -150,6 +159,13 @@ ENTRIES: list[Entry] = [
     page("legal:events", expect=_forbidden(R.ALL_STAFF)),
     page("legal:events", method="POST", ok=302, body=lambda w, role, o: {**_event(w, role, o), "attendance": "100"},
          expect=_forbidden(EDUCATORS), note="on success, back to the list"),
+    api("GET", "/api/legal/liaisons", kind="liaison", lists=True, visible=R.ALL_STAFF, grow=Grow(_grow_liaisons)),
+    api("POST", "/api/legal/liaisons", ok=201, expect=_forbidden(EDUCATORS),
+        body=lambda w, role, o: {**_liaison_body(w, role, o), "resident_id": _liaison_body(w, role, o)["resident"],
+                                 "training_hours": 16}),
+    api("POST", "/api/legal/liaisons/{liaison_id}/activities", kind="liaison", visible=R.ALL_STAFF,
+        allowed=EDUCATORS, ok=201,
+        body=lambda w, role, o: {"held_on": "2025-05-01", "description": "矩阵:普法宣讲", "people_reached": 5}),
     page("legal:liaisons", expect=_forbidden(R.ALL_STAFF)),
     page("legal:liaisons", method="POST", ok=302, body=_liaison_body, expect=_forbidden(EDUCATORS)),
     page("legal:liaison", kind="liaison", visible=R.ALL_STAFF),
