@@ -162,7 +162,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     handlers = _handlers(alert)
     return render(request, "command/alert.html", {
-        "alert": alert, "history": workflow.history(alert), "handlers": handlers,
+        "alert": alert, "history": workflow.history_in_words(alert), "handlers": handlers,
         "may_handle": access.can(viewer, "alert.handle", alert),
         "steps": [t.name for t in workflow.allowed_transitions(alert, viewer)], "section": "command"})
 
