@@ -120,7 +120,7 @@ def test_feedback_closes_it_and_steps_out_of_order_are_refused(dcounty, office, 
     assert [h.transition for h in selectors.petition_history(resident, case)] == [
         "create", "accept", "resolve", "feedback"]
     r = api(c.users["county_staff"], "POST", f"/petitions/{case.pk}/decline", {"reason": "x"})
-    assert r.status_code == 422  # closed: no more steps
+    assert r.status_code == 409  # closed: no more steps
     # Declining needs a reason; the other petition is declined with one.
     other = _register(c, office, subject="低保评定")
     r = api(c.users["county_staff"], "POST", f"/petitions/{other.pk}/decline", {"reason": ""})
