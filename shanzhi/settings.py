@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "shanzhi.core.security.SecurityHeadersMiddleware",
     "shanzhi.core.security.SessionExpiryMiddleware",
     "shanzhi.core.security.RateLimitMiddleware",
+    "shanzhi.core.security.NulInputMiddleware",
     "shanzhi.core.context.RequestContextMiddleware",
 ]
 

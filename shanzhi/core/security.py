@@ -222,23 +222,52 @@ def rate_rule(request: HttpRequest) -> RateRule | None:
     return None
 
 
-def throttled_response(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
-    """429 in the shape the address speaks: the API's error shape, Open311's error list,
-    or a page."""
+def refusal(request: HttpRequest, status: int, code: str, message: str, *, field: str = "",
+            template: str = "web/error.html") -> HttpResponse:
+    """A request refused before any view, in the shape the address speaks: the API's error
+    shape, Open311's error list, or a page."""
     path = request.path_info
-    response: HttpResponse
     if path.startswith("/api/"):
-        response = JsonResponse({"code": "throttled", "message": message, "fields": {}}, status=429)
-    elif path.startswith("/open311/"):
+        return JsonResponse({"code": code, "message": message, "fields": {field: message} if field else {}},
+                            status=status)
+    if path.startswith("/open311/"):
         from shanzhi.casework.open311.views import error
 
-        fmt = "xml" if path.endswith(".xml") else "json"
-        response = error(request, fmt, 429, message)
-    else:
-        response = HttpResponse(render_to_string("core/throttled.html", {"message": message}, request=request),
-                                status=429)
+        return error(request, "xml" if path.endswith(".xml") else "json", status, message)
+    return HttpResponse(render_to_string(template, {"message": message}, request=request), status=status)
+
+
+def throttled_response(request: HttpRequest, message: str, retry_after: int) -> HttpResponse:
+    """429 with Retry-After (see ``refusal``)."""
+    response = refusal(request, 429, "throttled", message, template="core/throttled.html")
     response["Retry-After"] = str(retry_after)
     return response
+
+
+def _nul_field(data: Any) -> str | None:
+    """The first field of a query or form whose name or any value holds a NUL character."""
+    for key in data:
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in data.getlist(key)):
+            return key.replace("\x00", "")
+    return None
+
+
+class NulInputMiddleware:
+    """Text with NUL characters cannot be stored (PostgreSQL refuses it) and is never what a
+    person typed: a query or form holding one is refused here, with the field, for every page
+    and Open311 (the REST API's parser does the same per field, see shanzhi/api.py)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith("/api/"):
+            field = _nul_field(request.GET)
+            if field is None and request.method not in ("GET", "HEAD", "OPTIONS"):
+                field = _nul_field(request.POST)
+            if field is not None:
+                return refusal(request, 400, "invalid", str(_("Text may not contain NUL characters.")), field=field)
+        return self.get_response(request)
 
 
 class RateLimitMiddleware:

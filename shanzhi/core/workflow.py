@@ -234,20 +234,21 @@ class Workflow:
 
     def transition(self, obj: models.Model, *, to: str | None = None, name: str | None = None, actor: Any,
                    note: str = "", internal: bool = False, at: Any = None, expect: dict[str, Any] | None = None,
-                   **field_changes: Any) -> Any:
+                   note_field: str = "note", **field_changes: Any) -> Any:
         """Take one step; returns the StateChange. See the module docstring. ``expect`` adds
         field values the compare-and-set must also find unchanged (for a step that keeps the
-        state, e.g. escalated → escalated one level higher: ``expect={"level": "township"}``)."""
+        state, e.g. escalated → escalated one level higher: ``expect={"level": "township"}``).
+        ``note_field`` is what the caller's form or API calls the note (``reason``), for errors."""
         model = type(obj)
         if obj.pk is None:
             raise ValueError("save the case before moving it")
         self._check_field_changes(model, field_changes)
-        note = _clean_note(note)
+        note = _clean_note(note, note_field)
         with transaction.atomic():
             current = self.state_of(obj)
             step = self._resolve(obj, current, to=to, name=name, actor=actor)
             if step.note_required and not note:
-                raise ValidationError(gettext("Write a note for this step."), field="note")
+                raise ValidationError(gettext("Write a note for this step."), field=note_field)
             viewer = None
             if actor is not SYSTEM:
                 access.require(actor, step.action, obj, view_action=self.view_action)
@@ -446,11 +447,11 @@ def _common_path(paths: Iterable[str]) -> str:
     return "".join(f"{c}/" for c in parts or [])
 
 
-def _clean_note(note: str | None) -> str:
+def _clean_note(note: str | None, field: str = "note") -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(
-            gettext("A note has at most %(n)d characters.") % {"n": NOTE_MAX_LENGTH}, field="note")
+            gettext("A note has at most %(n)d characters.") % {"n": NOTE_MAX_LENGTH}, field=field)
     return note
 
 

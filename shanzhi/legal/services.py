@@ -236,7 +236,7 @@ def legal_aid_accept(*, actor: Any, case: LegalAidApplication, lawyer: User | No
 
 
 def legal_aid_reject(*, actor: Any, case: LegalAidApplication, reason: str) -> LegalAidApplication:
-    LEGAL_AID_FLOW.transition(case, name="reject", actor=actor, note=reason)
+    LEGAL_AID_FLOW.transition(case, name="reject", actor=actor, note=reason, note_field="reason")
     return case
 
 
@@ -268,7 +268,7 @@ def legal_aid_conclude(*, actor: Any, case: LegalAidApplication, result: str, am
 
 
 def legal_aid_withdraw(*, actor: Any, case: LegalAidApplication, reason: str = "") -> LegalAidApplication:
-    LEGAL_AID_FLOW.transition(case, name="withdraw", actor=actor, note=reason)
+    LEGAL_AID_FLOW.transition(case, name="withdraw", actor=actor, note=reason, note_field="reason")
     return case
 
 
