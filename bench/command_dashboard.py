@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -34,20 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def _setup(url: str | None) -> None:
-    os.environ.pop("REDIS_URL", None)
-    os.environ["SHANZHI_DATA_DIR"] = tempfile.mkdtemp(prefix="command-bench-")
-    if url:
-        from bench.requests_filing import _ensure_postgres_database
+    from bench.requests_filing import django_for_bench
 
-        _ensure_postgres_database(url)
-        os.environ["DATABASE_URL"] = url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shanzhi.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    django_for_bench(url, "command-bench-")
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -54,9 +54,10 @@ def _ensure_postgres_database(url: str) -> None:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
 
 
-def _setup(database_url: str | None) -> None:
+def django_for_bench(database_url: str | None, prefix: str) -> None:
+    """Django on a scratch data folder and the given database (SQLite when None), no Redis."""
     os.environ.pop("REDIS_URL", None)
-    os.environ["SHANZHI_DATA_DIR"] = tempfile.mkdtemp(prefix="requests-bench-")
+    os.environ["SHANZHI_DATA_DIR"] = tempfile.mkdtemp(prefix=prefix)
     if database_url:
         _ensure_postgres_database(database_url)
         os.environ["DATABASE_URL"] = database_url
@@ -67,6 +68,10 @@ def _setup(database_url: str | None) -> None:
     import django
 
     django.setup()
+
+
+def _setup(database_url: str | None) -> None:
+    django_for_bench(database_url, "requests-bench-")
     from django.conf import settings
 
     settings.ROOT_URLCONF = __name__
